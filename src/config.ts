@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Server settings come from the environment only (twelve-factor), each declared once
+ * here with its default, its meaning and whether it is a secret. The same table feeds
+ * validation, `pyrelease config` output (secrets masked) and the README settings table,
+ * so the three cannot drift apart.
+ */
+interface Setting<S extends z.ZodType> {
+  readonly env: string;
+  readonly schema: S;
+  readonly description: string;
+  readonly secret: boolean;
+}
+
+function setting<S extends z.ZodType>(env: string, schema: S, description: string, secret = false): Setting<S> {
+  return { env, schema, description, secret };
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const SETTINGS = {
+  port: setting('PORT', port.default(3000), 'TCP port of the HTTP server.'),
+  host: setting('HOST', z.string().min(1).default('0.0.0.0'), 'Address the HTTP server binds to.'),
+  logLevel: setting('LOG_LEVEL', logLevel.default('info'), 'Log level (pino): fatal, error, warn, info, debug, trace or silent.'),
+  redisUrl: setting(
+    'REDIS_URL',
+    z.string().url().optional(),
+    'Redis for the job queue, e.g. redis://127.0.0.1:6379/0. Unset: the local default port.',
+    true,
+  ),
+  dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state.'),
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Validates every setting and reports all problems at once, not the first one. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const errors: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const raw = env[s.env];
+    const parsed = s.schema.safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) {
+      values[key] = parsed.data;
+    } else {
+      // Never echo the rejected value: it may be a secret.
+      errors.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: Object.freeze(values) as Config };
+}
+
+/** Masks secrets (and the password inside URLs) for display. */
+export function describeConfig(config: Config): Array<{ env: string; value: string; description: string }> {
+  return Object.entries(SETTINGS).map(([key, s]) => {
+    const value = (config as Record<string, unknown>)[key];
+    const shown = value === undefined ? '(unset)' : s.secret ? maskSecret(String(value)) : String(value);
+    return { env: s.env, value: shown, description: s.description };
+  });
+}
+
+function maskSecret(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password !== '' || url.username !== '') {
+      url.username = url.username === '' ? '' : '***';
+      url.password = url.password === '' ? '' : '***';
+    }
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}

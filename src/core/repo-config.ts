@@ -1,0 +1,168 @@
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Per-repository configuration: `[tool.pyrelease]` in pyproject.toml or a
+ * `.pyrelease.yml` at the repository root. Keys are kebab-case in both files, as
+ * Python tools (ruff, black, setuptools) spell theirs; the parsed value is camelCase.
+ *
+ * The schema is strict: an unknown key is an error, because a typo such as
+ * `registry = ["pypi"]` would otherwise silently publish nowhere.
+ */
+const registryName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry name from the server config (a-z, 0-9, _ and -)');
+
+const branchPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._\-/*]+$/, 'must be a branch name or a glob using only letters, digits, . _ - / and *');
+
+const tagPrefix = z
+  .string()
+  .max(32)
+  .regex(/^[A-Za-z0-9._\-/]*$/, 'may use only letters, digits, . _ - and /');
+
+export const repoConfigFileSchema = z.strictObject({
+  'tag-prefixes': z.array(tagPrefix).min(1).max(16).default(['v', 'v-', '']),
+  'tag-mode': z.enum(['strict', 'lenient']).default('strict'),
+  'tag-prefix': tagPrefix.default('v'),
+  'commit-trigger': z.boolean().default(true),
+  registries: z.array(registryName).max(16).default([]),
+  'pre-releases': z.enum(['allow', 'forbid']).default('allow'),
+  'build-tool': z.enum(['auto', 'build', 'poetry']).default('auto'),
+  'require-bump': z.boolean().default(false),
+  'release-branches': z.array(branchPattern).max(32).default([]),
+  'require-protected-tag': z.boolean().default(false),
+  path: z
+    .string()
+    .max(255)
+    .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._\-/]*$/, 'must be a relative path inside the repository')
+    .default('.'),
+});
+
+export interface RepoConfig {
+  /** Prefixes that mark a release tag, tried longest first. */
+  readonly tagPrefixes: readonly string[];
+  /** strict: the version in a tag must be canonical; lenient: any valid spelling. */
+  readonly tagMode: 'strict' | 'lenient';
+  /** Prefix of the tags pyrelease creates itself (commit-message trigger). */
+  readonly tagPrefix: string;
+  readonly commitTrigger: boolean;
+  /** Registry target names defined by the server; empty means check only. */
+  readonly registries: readonly string[];
+  readonly preReleases: 'allow' | 'forbid';
+  readonly buildTool: 'auto' | 'build' | 'poetry';
+  readonly requireBump: boolean;
+  /** Branches besides the default branch whose commits may be released. */
+  readonly releaseBranches: readonly string[];
+  readonly requireProtectedTag: boolean;
+  /** Directory of the Python project inside the repository. */
+  readonly path: string;
+}
+
+export type ConfigSource = 'pyproject.toml' | '.pyrelease.yml' | 'defaults';
+
+export interface ConfigProblem {
+  readonly file: ConfigSource;
+  /** Dotted path of the offending field, e.g. `tool.pyrelease.tag-mode`; '' for the whole file. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export type RepoConfigResult =
+  | { readonly ok: true; readonly config: RepoConfig; readonly source: ConfigSource; readonly notes: readonly string[] }
+  | { readonly ok: false; readonly source: ConfigSource; readonly problems: readonly ConfigProblem[] };
+
+type FileShape = z.output<typeof repoConfigFileSchema>;
+
+function toRepoConfig(f: FileShape): RepoConfig {
+  return Object.freeze({
+    tagPrefixes: Object.freeze([...f['tag-prefixes']]),
+    tagMode: f['tag-mode'],
+    tagPrefix: f['tag-prefix'],
+    commitTrigger: f['commit-trigger'],
+    registries: Object.freeze([...f.registries]),
+    preReleases: f['pre-releases'],
+    buildTool: f['build-tool'],
+    requireBump: f['require-bump'],
+    releaseBranches: Object.freeze([...f['release-branches']]),
+    requireProtectedTag: f['require-protected-tag'],
+    path: f.path,
+  });
+}
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = toRepoConfig(repoConfigFileSchema.parse({}));
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(repoConfigFileSchema.shape).join(', ');
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} (known fields: ${known})`;
+  }
+  return issue.message;
+}
+
+function validate(raw: unknown, file: ConfigSource, base: string): RepoConfigResult {
+  const parsed = repoConfigFileSchema.safeParse(raw ?? {});
+  if (parsed.success) {
+    return { ok: true, config: toRepoConfig(parsed.data), source: file, notes: [] };
+  }
+  const problems = parsed.error.issues.map((issue) => ({
+    file,
+    field: [base, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
+    message: describeIssue(issue),
+  }));
+  return { ok: false, source: file, problems };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fromPyproject(text: string): RepoConfigResult | null {
+  let doc: unknown;
+  try {
+    doc = parseToml(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] ?? 'invalid TOML' : 'invalid TOML';
+    return { ok: false, source: 'pyproject.toml', problems: [{ file: 'pyproject.toml', field: '', message: `invalid TOML: ${message}` }] };
+  }
+  const tool = isPlainObject(doc) ? doc['tool'] : undefined;
+  if (!isPlainObject(tool) || !('pyrelease' in tool)) return null;
+  return validate(tool['pyrelease'], 'pyproject.toml', 'tool.pyrelease');
+}
+
+function fromYaml(text: string): RepoConfigResult {
+  let doc: unknown;
+  try {
+    // maxAliasCount guards against "billion laughs" alias bombs in a hostile repo.
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] ?? 'invalid YAML' : 'invalid YAML';
+    return { ok: false, source: '.pyrelease.yml', problems: [{ file: '.pyrelease.yml', field: '', message: `invalid YAML: ${message}` }] };
+  }
+  if (doc !== null && doc !== undefined && !isPlainObject(doc)) {
+    return { ok: false, source: '.pyrelease.yml', problems: [{ file: '.pyrelease.yml', field: '', message: 'must be a mapping of settings' }] };
+  }
+  return validate(doc, '.pyrelease.yml', '');
+}
+
+/**
+ * Reads the repository's config from whichever files exist. `.pyrelease.yml` wins when
+ * both carry settings, and the result notes that the other was ignored, so that nobody
+ * edits the file that does nothing.
+ */
+export function readRepoConfig(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null }): RepoConfigResult {
+  const fromToml = files.pyprojectToml != null ? fromPyproject(files.pyprojectToml) : null;
+  if (files.pyreleaseYml != null) {
+    const yml = fromYaml(files.pyreleaseYml);
+    if (yml.ok && fromToml !== null) {
+      return { ...yml, notes: ['both .pyrelease.yml and [tool.pyrelease] exist; .pyrelease.yml is used and [tool.pyrelease] is ignored'] };
+    }
+    return yml;
+  }
+  if (fromToml !== null) return fromToml;
+  return { ok: true, config: DEFAULT_REPO_CONFIG, source: 'defaults', notes: [] };
+}
