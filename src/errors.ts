@@ -1,0 +1,51 @@
+/**
+ * Errors are told apart by class and `code`, never by message text. `retryable` says
+ * whether the same work may succeed later (a 503, a reset connection), which decides
+ * between a BullMQ retry and an UnrecoverableError.
+ */
+export type ErrorCode =
+  | 'archive-unsafe'
+  | 'archive-too-large'
+  | 'archive-invalid'
+  | 'build-failed'
+  | 'build-timeout'
+  | 'build-output-invalid'
+  | 'dist-mismatch'
+  | 'dist-invalid'
+  | 'index-conflict'
+  | 'index-refused'
+  | 'index-unavailable'
+  | 'index-auth'
+  | 'network'
+  | 'config-invalid'
+  | 'registry-unknown'
+  | 'source-unavailable'
+  | 'job-invalid';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  /** Facts for logs and reports; never a secret. */
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown; details?: Record<string, string | number | boolean | null> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Unknown errors (bugs, unexpected library failures) are retried: they may be transient. */
+export function isRetryable(error: unknown): boolean {
+  return isAppError(error) ? error.retryable : true;
+}
