@@ -64,7 +64,11 @@ function compareSuffix(a: Version, b: Version): Ordering {
   return compareDigitStrings(a.dev, b.dev);
 }
 
-const isDigits = (s: string): boolean => s.charCodeAt(0) <= 0x39;
+// A local part is an integer only when every character is a digit ("0a" is a string).
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x39) return false;
+  return true;
+}
 
 // Local parts: strings sort before integers, strings by code point, integers by value,
 // and a shorter segment sorts first when it is a prefix of the other.
