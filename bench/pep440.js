@@ -108,6 +108,12 @@ function safe(fn) {
   try { return fn(); } catch (e) { return `throws ${e?.constructor?.name ?? 'error'}`; }
 }
 
+// renovate turns every local part that Number() accepts into a number: 0x10 -> 16.
+function jsNumberLocal(input) {
+  const local = input.split('+')[1];
+  return local !== undefined && local.split(/[._-]/).some((p) => /[a-z]/i.test(p) && !Number.isNaN(Number(p)));
+}
+
 // Why renovate got an input wrong, so that one loud cause does not hide the others.
 const BIG = /\d{16,}/; // integers past 2^53 lose digits in JS numbers
 function cause(kind, x) {
@@ -119,11 +125,12 @@ function cause(kind, x) {
     return /^\s|\s$/.test(x.input) || ends.some(isPythonSpace) ? 'Python and JS \\s differ' : 'other';
   }
   if (kind === 'normalize') {
-    if (/\+.*(0x|0b|0o|\de|infinity)/i.test(x.input) && !BIG.test(x.packaging)) return 'local part read as a JS number (0x10, 1e3)';
+    if (jsNumberLocal(x.input)) return 'local part read as a JS number (0x10, 1e3, Infinity)';
     if (String(x.renovate).includes(',')) return 'local joined with commas';
     return BIG.test(x.packaging) ? 'integer over 2^53' : 'other';
   }
   if (String(x.renovate).startsWith('throws')) return 'throws (input with whitespace)';
+  if (jsNumberLocal(x.a) || jsNumberLocal(x.b)) return 'local part read as a JS number (0x10, 1e3, Infinity)';
   return BIG.test(text) ? 'integer over 2^53' : 'other';
 }
 

@@ -46,7 +46,10 @@ function actual(input: string): Expected | null {
 const want = (e: Expected): Expected | null => (typeof e === 'string' ? null : e);
 
 describe('hand-picked table (PEP 440 rules and edge cases)', () => {
-  const show = (s: string): string => (s.length > 60 ? `${JSON.stringify(s.slice(0, 24))}... (${s.length} chars)` : JSON.stringify(s));
+  // Titles spell out invisible and non-ASCII characters, so that failures are readable.
+  const esc = (s: string): string =>
+    JSON.stringify(s).replace(/[^\x21-\x7e ]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+  const show = (s: string): string => (s.length > 60 ? `${esc(s.slice(0, 24))}... (${s.length} chars)` : esc(s));
   it.each(table.map(([input, e, note]) => [note ?? '', show(input), input, e] as const))(
     '%s: %s',
     (_note, _shown, input, e) => {
