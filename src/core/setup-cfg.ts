@@ -23,6 +23,7 @@ export function parseIni(text: string): IniResult {
   const problems: IniProblem[] = [];
   let current: Map<string, string> | null = null;
   let lastKey: string | null = null;
+  let keyIndent = 0;
 
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((raw, index) => {
@@ -31,8 +32,10 @@ export function parseIni(text: string): IniResult {
     // Like configparser (empty_lines_in_values), a blank or comment line does not end a
     // multi-line value: the next indented line still continues it.
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) return;
-    const indented = /^\s/.test(raw);
-    if (indented && current !== null && lastKey !== null) {
+    // As configparser: a line continues the value when it is indented deeper than the
+    // line that set the option.
+    const indent = raw.length - raw.trimStart().length;
+    if (indent > keyIndent && current !== null && lastKey !== null) {
       const before = current.get(lastKey) ?? '';
       current.set(lastKey, before === '' ? trimmed : `${before}\n${trimmed}`);
       return;
@@ -55,6 +58,7 @@ export function parseIni(text: string): IniResult {
       return;
     }
     lastKey = (option[1] ?? '').toLowerCase();
+    keyIndent = indent;
     current.set(lastKey, option[3] ?? '');
   });
   return { sections, problems };

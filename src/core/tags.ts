@@ -7,7 +7,8 @@ import { normalizeVersion, parseVersion } from './pep440.js';
 
 export type TagPolicy = { prefixes: readonly string[]; mode: 'strict' | 'lenient' };
 
-export const DEFAULT_TAG_POLICY: TagPolicy = { prefixes: ['v', 'v-', ''], mode: 'strict' };
+// Frozen: it is shared by every caller that omits a policy.
+export const DEFAULT_TAG_POLICY: TagPolicy = Object.freeze({ prefixes: Object.freeze(['v', 'v-', '']), mode: 'strict' });
 
 export type TagVerdict =
   | { kind: 'release'; tag: string; prefix: string; version: Version; normalized: string }

@@ -240,6 +240,8 @@ describe('setup.cfg reading (configparser semantics)', () => {
     ['option before any section', 'name = a\n[metadata]\nversion = 1', null, '1', 1],
     ['garbage line', '[metadata]\n!!!\nversion = 1', null, '1', 1],
     ['empty value is absent', '[metadata]\nversion =', null, null, 0],
+    ['indented option lines are options', '[metadata]\n  name = a\n  version = 1.0', 'a', '1.0', 0],
+    ['deeper indent continues the value', '[metadata]\n  name = a\n    version = 1.0', 'a\nversion = 1.0', null, 0],
   ])('%s', (_label, text, name, version, problemCount) => {
     const facts = readSetupCfg(text);
     expect(facts.name).toBe(name);
