@@ -1,3 +1,4 @@
+import { globMatch } from './branch-glob.js';
 import { finding, hasErrors, quote, sortFindings } from './findings.js';
 import type { Finding } from './findings.js';
 import { canonicalizeVersion, compareVersions, hasLocal, isPrerelease, normalizeVersion, parseVersion, versionsEqual } from './pep440.js';
@@ -191,9 +192,10 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   }
   const tags = releaseTags(facts.tags, config);
   const top = latest(tags);
-  // A maintenance branch (its version below the latest tag) releases below the latest
-  // tag by design: there, only an exact repeat of an existing tag is wrong.
-  const maintenance = target !== null && top !== null && compareVersions(target, top.version) < 0;
+  // A maintenance branch (one of the config's release-branches) releases below the
+  // latest tag by design (1.4.1 after 2.0.0): there, only repeating an existing tag is
+  // wrong. Everywhere else the latest tag is the floor.
+  const maintenance = facts.target?.branch !== undefined && config.releaseBranches.some((p) => globMatch(p, facts.target?.branch ?? ''));
   if (top !== null && !maintenance && compareVersions(version, top.version) <= 0) {
     const relation = compareVersions(version, top.version) === 0 ? 'the same as' : 'lower than';
     out.push(finding('version-not-greater', 'error', `${shown} on this branch is ${relation} the latest release tag ${quote(top.tag)}.`, `Use a version above ${quote(canonicalizeVersion(top.version, false))}.`, 'project.version'));
