@@ -45,7 +45,7 @@ export function escapeText(text: string, max = 1000): string {
  */
 export function codeSpan(text: string, max = 120): string {
   const clean = truncate(stripControl(text).replace(/`/g, "'").replace(/\\/g, '\uff3c'), max).replace(/\|/g, '\\|');
-  if (clean.trim() === '') return '*(empty)*';
+  if (clean.trim() === '') return '\\(empty\\)';
   return '`' + clean + '`';
 }
 
