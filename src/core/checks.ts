@@ -175,7 +175,7 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   if (version === null) return sortFindings(out);
 
   const target = staticTarget(facts);
-  const branch = quote(facts.target?.branch ?? 'the target branch');
+  const branch = facts.target?.branch === undefined ? 'the target branch' : quote(facts.target.branch);
   const unchanged = target !== null && versionsEqual(version, target);
   if (unchanged) {
     // Most changes leave the version alone; that is only a problem when the repo says so.
@@ -186,7 +186,8 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   }
 
   const shown = quote(head.version);
-  if (target !== null && compareVersions(version, target) < 0) {
+  const belowTarget = target !== null && compareVersions(version, target) < 0;
+  if (belowTarget) {
     const targetRaw = facts.target?.version.kind === 'static' ? facts.target.version.version : '';
     out.push(finding('version-not-greater', 'error', `${shown} on this branch is lower than ${quote(targetRaw)} on ${branch}.`, `Use a version above ${quote(targetRaw)}.`, 'project.version'));
   }
@@ -196,7 +197,9 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   // latest tag by design (1.4.1 after 2.0.0): there, only repeating an existing tag is
   // wrong. Everywhere else the latest tag is the floor.
   const maintenance = facts.target?.branch !== undefined && config.releaseBranches.some((p) => globMatch(p, facts.target?.branch ?? ''));
-  if (top !== null && !maintenance && compareVersions(version, top.version) <= 0) {
+  // A tag no higher than the target adds nothing to a below-the-target error.
+  const tagAddsNews = top !== null && !(belowTarget && target !== null && compareVersions(top.version, target) <= 0);
+  if (top !== null && tagAddsNews && !maintenance && compareVersions(version, top.version) <= 0) {
     const relation = compareVersions(version, top.version) === 0 ? 'the same as' : 'lower than';
     out.push(finding('version-not-greater', 'error', `${shown} on this branch is ${relation} the latest release tag ${quote(top.tag)}.`, `Use a version above ${quote(canonicalizeVersion(top.version, false))}.`, 'project.version'));
   } else if (maintenance) {

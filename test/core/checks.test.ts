@@ -87,6 +87,8 @@ describe('checkChange: release tags', () => {
     ['lenient mode reads a non-canonical tag', { tags: ['v2.0-RC1'], yml: 'tag-mode: lenient' }, ['error:version-not-greater']],
     ['a prefix outside the policy is not a release', { tags: ['v9.0'], yml: 'tag-prefixes: [release-]' }, []],
     ['the policy prefix is read', { tags: ['release-9.0'], yml: 'tag-prefixes: [release-]' }, ['error:version-not-greater']],
+    ['below the target and a lower tag: one error', { tags: ['v1.2.0'], target: { version: s('1.3.0') }, head: { version: s('1.1.0') } }, ['error:version-not-greater']],
+    ['below the target and below a higher tag: both said', { tags: ['v1.5.0'], target: { version: s('1.3.0') }, head: { version: s('1.1.0') } }, ['error:version-not-greater', 'error:version-not-greater']],
     ['tags and target both lower: fine', { tags: ['v1.0.0'], head: { version: s('1.0.1') } }, []],
     ['a branch that is not a release branch: the latest tag is the floor', { tags: ['v1.4.0', 'v2.0.0'], target: { version: s('1.4.0'), branch: 'stable-1.4' }, head: { version: s('1.4.1') }, yml: 'release-branches: [release/*]' }, ['error:version-not-greater']],
     ['maintenance (release) branch below the latest tag: fine', { tags: ['v1.4.0', 'v2.0.0'], target: { version: s('1.4.0'), branch: 'release/1.4' }, head: { version: s('1.4.1') }, yml: 'release-branches: [release/*]' }, []],
@@ -192,6 +194,8 @@ describe('messages name the concrete values and a fix', () => {
       'The tag `v1.2` says `1.2` but pyproject.toml says `1.1.0`.', 'Make the tag and `project.version` name the same version, then tag again.'],
     ['local version', () => checkChange(facts({ head: { version: s('1.1.0+Ubuntu.1') }, published: [PYPI()] })),
       '`1.1.0+ubuntu.1` has a local version label, which `pypi` refuses.', 'Drop the `+ubuntu.1` part, or publish to an index that accepts local versions.'],
+    ['target branch unknown', () => checkChange(facts({ head: { version: s('0.9') }, target: { version: s('1.0') } })),
+      '`0.9` on this branch is lower than `1.0` on the target branch.', 'Use a version above `1.0`.'],
     ['not bumped', () => checkChange(facts({ head: { version: s('1.0.0') }, yml: 'require-bump: true' })),
       'The version `1.0.0` is the same as on `main`, and this repository requires every change to bump it.', 'Raise the version in pyproject.toml.'],
   ])('%s', (_name, run, message, fix) => {
