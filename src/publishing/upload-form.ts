@@ -40,6 +40,8 @@ const FIELDS: ReadonlyArray<readonly [string, Source]> = [
   ['classifiers', { header: 'classifier', many: true }],
   ['download_url', { header: 'download-url' }],
   ['supported_platform', { header: 'supported-platform', many: true }],
+  // twine's `comment` would come here; we never send one (twine omits a None comment).
+  ['sha256_digest', { computed: 'sha256' }],
   ['provides', { header: 'provides', many: true }],
   ['requires', { header: 'requires', many: true }],
   ['obsoletes', { header: 'obsoletes', many: true }],
@@ -53,7 +55,6 @@ const FIELDS: ReadonlyArray<readonly [string, Source]> = [
   ['description_content_type', { header: 'description-content-type' }],
   ['dynamic', { header: 'dynamic', many: true }],
   // md5_digest: twine 6.2 no longer sends it (pypa/twine#1262); PyPI ignores it.
-  ['sha256_digest', { computed: 'sha256' }],
   ['blake2_256_digest', { computed: 'blake2' }],
 ];
 
