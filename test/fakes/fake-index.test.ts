@@ -346,7 +346,7 @@ describe('simple API', () => {
     expect(html).toContain(`#sha256=${digestsOf(wheel).sha256}" data-requires-python="&gt;=3.8,&lt;4&amp;&quot;x&quot;">${wheelName}</a>`);
   });
 
-  it.each<[string, FakeIndexOptions['flavour'], string, Record<string, string>, number, string | null]>([
+  it.each<[string, 'pypi' | 'gitlab', string, Record<string, string>, number, string | null]>([
     ['pypi redirects a non-normalized name', 'pypi', 'Sample_Pkg/', {}, 301, '/simple/sample-pkg/'],
     ['pypi redirects a missing slash', 'pypi', 'sample-pkg', {}, 301, '/simple/sample-pkg/'],
     ['gitlab serves a non-normalized name directly', 'gitlab', 'Sample.Pkg', {}, 200, null],
