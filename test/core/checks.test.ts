@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkChange, checkRelease, hasErrors } from '../../src/core/checks.js';
 import type { ChangeFacts, Finding, VersionFact } from '../../src/core/checks.js';
@@ -301,5 +302,26 @@ describe('nearestValidVersion', () => {
     ['a-'.repeat(10_000), null],
   ])('%j -> %j', (input, expected) => {
     expect(nearestValidVersion(input)).toBe(expected);
+  });
+});
+
+// Expected results from pypa/packaging: scripts/fixtures/checks.py.
+const TRIPLES = readFileSync(new URL('../fixtures/checks/triples.jsonl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line !== '')
+  .map((line) => JSON.parse(line) as [string, string, string, string[]]);
+
+describe('agrees with packaging on order, equality, pre-releases, locals and canonical versions', () => {
+  it('has the fixture', () => {
+    expect(TRIPLES.length).toBe(4000);
+  });
+  it.each(TRIPLES)('head %j, target %j, published %j -> %j', (head, target, published, expected) => {
+    const found = checkChange(facts({
+      head: { version: s(head) },
+      target: { version: s(target), branch: 'main' },
+      published: [PYPI([published])],
+      yml: 'pre-releases: forbid',
+    }));
+    expect(found.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual(expected);
   });
 });
