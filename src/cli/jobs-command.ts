@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { publishQueue, DEFAULT_REDIS_URL, redisConnection } from '../jobs/queues.js';
+import { EXIT_INVALID, EXIT_OK } from './io.js';
+import type { CliIo } from './io.js';
+
+export const JOBS_USAGE = `usage: pyrelease jobs [--json] [--limit N]
+
+Lists publish jobs, newest first, with their state, attempts and failure reason.
+  --json      one JSON object per job
+  --limit N   at most N jobs per state (default 50)
+`;
+
+const STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
+
+export async function jobsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } }, strict: true });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    io.err('pyrelease jobs: --limit takes a whole number above 0\n');
+    return 2;
+  }
+  const loaded = loadConfig(io.env);
+  if (!loaded.ok) {
+    io.err(`pyrelease: invalid configuration:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
+    return EXIT_INVALID;
+  }
+  const config = loaded.config;
+  // Fail fast instead of retrying forever when Redis is not there.
+  const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-cli');
+  connection.on('error', () => undefined);
+  const queue = publishQueue(connection, { redisUrl: '', prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
+  try {
+    const ping = await Promise.race([connection.ping(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref())]);
+    if (ping === 'timeout') {
+      io.err('pyrelease jobs: Redis does not answer (set REDIS_URL)\n');
+      return EXIT_INVALID;
+    }
+    const rows = [];
+    for (const state of STATES) {
+      for (const job of await queue.getJobs([state], 0, limit - 1)) {
+        rows.push({
+          id: job.id ?? '',
+          state,
+          repo: job.data.repo,
+          version: job.data.version,
+          sha: job.data.sha,
+          registries: job.data.registries,
+          attempts: job.attemptsMade,
+          failedReason: job.failedReason ?? null,
+          createdAt: new Date(job.timestamp).toISOString(),
+          result: job.returnvalue ?? null,
+        });
+      }
+    }
+    rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    if (values.json) {
+      io.out(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
+    } else if (rows.length === 0) {
+      io.out('no jobs\n');
+    } else {
+      for (const r of rows) {
+        const reason = r.failedReason === null ? '' : `  ${r.failedReason}`;
+        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}  ${r.id}${reason}\n`);
+      }
+    }
+    return EXIT_OK;
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

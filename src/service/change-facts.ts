@@ -1,0 +1,66 @@
+import type { ChangeFacts, PublishedVersions, VersionFact } from '../core/checks.js';
+import { readProjectFacts } from '../core/pyproject.js';
+import type { ProjectFacts, VersionSource } from '../core/pyproject.js';
+import { readRepoConfig } from '../core/repo-config.js';
+import type { RepoConfigResult } from '../core/repo-config.js';
+
+/**
+ * Reads what the checks need through small functions, so the same gathering serves a
+ * local checkout (`pyrelease check`), a GitLab merge request and a GitHub pull request.
+ * A reader returns null for a file that does not exist.
+ */
+export interface FactSources {
+  readHeadFile(path: string): Promise<string | null>;
+  /** null when there is no target (a tag release, or no target branch to compare with). */
+  readonly target: { readonly branch: string; readFile(path: string): Promise<string | null> } | null;
+  listTags(): Promise<readonly string[]>;
+  /** Versions on each target index; omitted where the indexes cannot be asked. */
+  publishedVersions?(registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
+}
+
+export interface GatheredFacts {
+  readonly facts: ChangeFacts;
+  readonly project: ProjectFacts;
+  readonly config: RepoConfigResult;
+}
+
+function projectFile(dir: string, name: string): string {
+  return dir === '.' || dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
+}
+
+function toVersionFact(source: VersionSource): VersionFact {
+  if (source.kind === 'static') return { kind: 'static', version: source.version };
+  if (source.kind === 'dynamic') return { kind: 'dynamic', provider: source.provider };
+  return { kind: 'missing' };
+}
+
+async function readProject(read: (path: string) => Promise<string | null>, dir: string): Promise<ProjectFacts> {
+  const [pyprojectToml, setupCfg] = await Promise.all([read(projectFile(dir, 'pyproject.toml')), read(projectFile(dir, 'setup.cfg'))]);
+  return readProjectFacts({ pyprojectToml, setupCfg });
+}
+
+export async function gatherChangeFacts(sources: FactSources, tag: string | null): Promise<GatheredFacts> {
+  // The config sits at the repository root; the Python project may sit below it (`path`).
+  const [rootPyproject, pyreleaseYml] = await Promise.all([sources.readHeadFile('pyproject.toml'), sources.readHeadFile('.pyrelease.yml')]);
+  const config = readRepoConfig({ pyprojectToml: rootPyproject, pyreleaseYml });
+  const dir = config.ok ? config.config.path : '.';
+
+  const [project, targetProject, tags] = await Promise.all([
+    readProject(sources.readHeadFile, dir),
+    sources.target === null ? Promise.resolve(null) : readProject(sources.target.readFile, dir),
+    sources.listTags(),
+  ]);
+  const registries = config.ok ? config.config.registries : [];
+  const published = sources.publishedVersions === undefined || registries.length === 0 ? [] : await sources.publishedVersions(registries, project.name);
+
+  const facts: ChangeFacts = {
+    head: { version: toVersionFact(project.version) },
+    target: sources.target === null || targetProject === null ? null : { version: toVersionFact(targetProject.version), branch: sources.target.branch },
+    tags,
+    tag,
+    published,
+    config,
+    projectProblems: project.problems.map((p) => ({ code: p.code, message: p.message, ...(p.field === undefined ? {} : { field: p.field }) })),
+  };
+  return { facts, project, config };
+}
