@@ -30,7 +30,29 @@ export const SETTINGS = {
     'Redis for the job queue, e.g. redis://127.0.0.1:6379/0. Unset: the local default port.',
     true,
   ),
-  dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state.'),
+  dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state: build artifacts kept across job retries.'),
+  configFile: setting('PYRELEASE_CONFIG', z.string().min(1).optional(), 'Server config file (YAML): registry targets. Unset: the built-in pypi, testpypi and gitlab targets.'),
+  pypirc: setting('PYRELEASE_PYPIRC', z.string().min(1).optional(), 'A .pypirc-style file with [registry] username/password sections.'),
+  queuePrefix: setting(
+    'PYRELEASE_QUEUE_PREFIX',
+    z.string().regex(/^[^:]+$/, 'must not contain ":"').default('{pyrelease}'),
+    'Prefix of every Redis key. The braces make it a Redis Cluster hash tag, so all keys of a queue share a slot.',
+  ),
+  workerConcurrency: setting('PYRELEASE_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(64).default(2), 'Jobs one worker process runs at once.'),
+  jobAttempts: setting('PYRELEASE_JOB_ATTEMPTS', z.coerce.number().int().min(1).max(50).default(6), 'Attempts per job for transient failures (exponential backoff).'),
+  jobBackoffMs: setting('PYRELEASE_JOB_BACKOFF_MS', z.coerce.number().int().min(0).default(15_000), 'First retry delay; doubles with each attempt.'),
+  lockDurationMs: setting(
+    'PYRELEASE_LOCK_DURATION_MS',
+    z.coerce.number().int().min(1000).default(30_000),
+    'How long a job stays locked without a heartbeat before another worker takes it over (a worker that died).',
+  ),
+  buildTimeoutMs: setting('PYRELEASE_BUILD_TIMEOUT_MS', z.coerce.number().int().min(1000).default(600_000), 'Time limit of one build.'),
+  buildIsolation: setting(
+    'PYRELEASE_BUILD_ISOLATION',
+    z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    'true: PEP 517 isolated builds (installs build requirements from the index). false: use the backends installed beside pyrelease.',
+  ),
+  dryRun: setting('PYRELEASE_DRY_RUN', z.enum(['true', 'false']).default('false').transform((v) => v === 'true'), 'Do everything but upload; report what would be uploaded.'),
 } as const;
 
 type Settings = typeof SETTINGS;

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { formatVersion, parseVersion } from '../core/pep440.js';
+
+export const PUBLISH_QUEUE = 'publish';
+
+/**
+ * What a publish job carries. Validated on enqueue and again in the worker (Redis is
+ * outside the process). It never holds a secret: BullMQ stores job data in clear text,
+ * so credentials are looked up by registry name in the worker.
+ */
+const canonicalVersion = z.string().refine((v) => {
+  const parsed = parseVersion(v);
+  return parsed !== null && formatVersion(parsed) === v;
+}, 'must be a canonical PEP 440 version');
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  /** The forge adapter downloads the archive at `sha`. */
+  z.strictObject({ kind: z.literal('forge') }),
+  /** A .tar.gz on the worker's disk (the CLI and the tests). */
+  z.strictObject({ kind: z.literal('archive'), path: z.string().min(1) }),
+]);
+
+export const publishJobSchema = z.strictObject({
+  platform: z.enum(['gitlab', 'github', 'local']),
+  /** Forge-side id: GitLab project id, GitHub `owner/name`. */
+  repo: z.string().min(1).max(255),
+  /** GitLab project id, for `kind: gitlab` registries. */
+  gitlabProjectId: z.number().int().positive().optional(),
+  version: canonicalVersion,
+  /** The expected project name (from pyproject), checked against the built files. */
+  project: z.string().min(1).max(255).nullable(),
+  tag: z.string().max(255).nullable(),
+  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a full commit sha'),
+  path: z.string().max(255).default('.'),
+  registries: z.array(z.string()).max(16),
+  buildTool: z.enum(['build', 'poetry']),
+  dryRun: z.boolean().default(false),
+  source: sourceSchema,
+  /** Delivery that caused the job, for the logs. */
+  deliveryId: z.string().max(128).nullable().default(null),
+});
+
+export type PublishJobData = z.output<typeof publishJobSchema>;
+export type PublishJobInput = z.input<typeof publishJobSchema>;
+
+/**
+ * One job per (platform, repo, version, commit): a webhook delivered twice, or a tag and
+ * a commit-trigger push for the same release, add the same id and BullMQ keeps one.
+ * Hashed because ids must not contain ':' and repo names may hold anything; the prefix
+ * keeps them readable in dashboards.
+ */
+export function publishJobId(data: Pick<PublishJobData, 'platform' | 'repo' | 'version' | 'sha'>): string {
+  const digest = createHash('sha256').update(JSON.stringify([data.platform, data.repo, data.version, data.sha])).digest('hex');
+  return `publish-${data.platform}-${digest.slice(0, 32)}`;
+}

@@ -1,0 +1,114 @@
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { loadArtifacts, saveArtifacts } from '../publishing/artifacts.js';
+import type { BuildRequest, BuildResult } from '../publishing/build.js';
+import { checkDistribution, inspectDistribution } from '../publishing/inspect.js';
+import type { DistInfo } from '../publishing/inspect.js';
+import { publishFiles } from '../publishing/publish.js';
+import type { FileResult, PublishPorts } from '../publishing/publish.js';
+import { resolveTargets } from '../publishing/registries.js';
+import type { RegistryEntry } from '../publishing/registries.js';
+import { extractSourceArchive } from '../publishing/source-archive.js';
+import type { PublishJobData } from './publish-job.js';
+
+/** Downloads the source archive (.tar.gz) of `data.sha` to `destFile`. */
+export interface SourcePort {
+  fetchArchive(data: PublishJobData, destFile: string): Promise<void>;
+}
+
+export interface PublishDeps {
+  readonly dataDir: string;
+  readonly registries: Readonly<Record<string, RegistryEntry>>;
+  readonly gitlabUrl?: string;
+  readonly forgeSources: Partial<Record<PublishJobData['platform'], SourcePort>>;
+  readonly build: (request: BuildRequest) => Promise<BuildResult>;
+  readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes'>;
+  readonly ports: Omit<PublishPorts, 'onFile'>;
+  readonly log: Logger;
+}
+
+export interface PublishJobResult {
+  readonly version: string;
+  readonly files: readonly FileResult[];
+  readonly rebuilt: boolean;
+}
+
+/**
+ * One release: source at a commit -> sdist and wheel, built once -> each file on each
+ * target exactly once. Every step can run again after a crash: the build is kept under
+ * the data dir by job id, and each upload is preceded by asking the index.
+ */
+export async function runPublishJob(jobId: string, data: PublishJobData, deps: PublishDeps): Promise<PublishJobResult> {
+  const log = deps.log.child({ jobId, repo: data.repo, version: data.version, sha: data.sha });
+  // Resolve targets first: an unknown registry fails before any build work.
+  const targets = resolveTargets(data.registries, deps.registries, { gitlabProjectId: data.gitlabProjectId, gitlabUrl: deps.gitlabUrl });
+
+  const artifactsDir = join(resolve(deps.dataDir), 'artifacts', jobId);
+  let paths = await loadArtifacts(artifactsDir);
+  const rebuilt = paths === null;
+  if (paths === null) {
+    paths = await buildRelease(data, artifactsDir, deps, log);
+  } else {
+    log.info({ files: paths.length }, 'reusing the files built by an earlier attempt');
+  }
+
+  const files: DistInfo[] = [];
+  for (const path of paths) {
+    const info = await inspectDistribution(path);
+    const problems = checkDistribution(info, { name: data.project ?? info.name, version: data.version });
+    if (problems.length > 0) {
+      throw new AppError('dist-mismatch', `the build does not match release ${data.version}: ${problems.join('; ')}`);
+    }
+    files.push(info);
+  }
+
+  const results = await publishFiles(
+    { files, targets, dryRun: data.dryRun },
+    {
+      ...deps.ports,
+      onFile: (r) => log.info({ registry: r.registry, file: r.filename, outcome: r.outcome, sha256: r.sha256 }, `file ${r.outcome}`),
+    },
+  );
+  log.info({ uploaded: results.filter((r) => r.outcome === 'uploaded').length, skipped: results.filter((r) => r.outcome === 'skipped').length }, 'release published');
+  return { version: data.version, files: results, rebuilt };
+}
+
+async function buildRelease(data: PublishJobData, artifactsDir: string, deps: PublishDeps, log: Logger): Promise<string[]> {
+  const work = await mkdtemp(join(tmpdir(), 'pyrelease-job-'));
+  try {
+    const archive = join(work, 'source.tar.gz');
+    await fetchSource(data, archive, deps);
+    const { root } = await extractSourceArchive(archive, join(work, 'src'));
+    const projectDir = resolve(root, data.path);
+    if (projectDir !== root && !projectDir.startsWith(`${root}/`)) {
+      throw new AppError('config-invalid', `the project path ${JSON.stringify(data.path)} leaves the repository`);
+    }
+    const outDir = join(work, 'dist');
+    await mkdir(outDir);
+    log.info({ tool: data.buildTool }, 'building');
+    const built = await deps.build({ projectDir, tool: data.buildTool, version: data.version, outDir, ...deps.buildSettings });
+    log.info({ durationMs: built.durationMs, sdist: built.sdist, wheels: built.wheels.length }, 'built');
+    return await saveArtifacts(artifactsDir, [built.sdist, ...built.wheels]);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function fetchSource(data: PublishJobData, destFile: string, deps: PublishDeps): Promise<void> {
+  if (data.source.kind === 'archive') {
+    try {
+      await copyFile(data.source.path, destFile);
+    } catch (cause) {
+      throw new AppError('source-unavailable', `cannot read the source archive ${data.source.path}`, { cause });
+    }
+    return;
+  }
+  const port = deps.forgeSources[data.platform];
+  if (port === undefined) {
+    throw new AppError('source-unavailable', `this worker cannot download sources from ${data.platform}: it has no ${data.platform} credentials`);
+  }
+  await port.fetchArchive(data, destFile);
+}

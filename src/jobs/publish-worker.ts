@@ -1,0 +1,56 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isAppError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
+import type { PublishJobData } from './publish-job.js';
+import { runPublishJob } from './publish-processor.js';
+import type { PublishDeps, PublishJobResult } from './publish-processor.js';
+
+export interface WorkerSettings {
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly lockDurationMs: number;
+}
+
+/**
+ * Turns our error classes into BullMQ's retry decision: permanent failures become
+ * UnrecoverableError (no further attempts, reason kept in failedReason), everything
+ * else is thrown as is and retried with backoff.
+ */
+export function toWorkerError(error: unknown): Error {
+  if (isRetryable(error)) return error instanceof Error ? error : new Error(String(error));
+  const reason = isAppError(error) ? `${error.code}: ${error.message}` : String(error);
+  return new UnrecoverableError(reason);
+}
+
+export function createPublishWorker(connection: Redis, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
+  const processor = async (job: Job<PublishJobData>): Promise<PublishJobResult> => {
+    const parsed = publishJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: parsed.data.deliveryId });
+    try {
+      return await runPublishJob(job.id ?? 'unknown', parsed.data, { ...deps, log: jobLog });
+    } catch (error) {
+      const final = toWorkerError(error);
+      jobLog.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
+      throw final;
+    }
+  };
+  const worker = new Worker<PublishJobData, PublishJobResult>(PUBLISH_QUEUE, processor, {
+    connection,
+    prefix: settings.prefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)),
+    // A worker may be killed more than once (deploys, OOM); each recovery is safe
+    // because every step is idempotent, so allow a few before giving up.
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  worker.on('error', (error) => log.error({ err: error.message }, 'worker connection error'));
+  return worker;
+}

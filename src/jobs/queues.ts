@@ -1,0 +1,54 @@
+import { Queue } from 'bullmq';
+import type { JobsOptions, QueueOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PUBLISH_QUEUE, publishJobId, publishJobSchema } from './publish-job.js';
+import type { PublishJobData, PublishJobInput } from './publish-job.js';
+
+export interface QueueSettings {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * BullMQ needs `maxRetriesPerRequest: null` on connections used by workers (blocking
+ * commands must wait through a Redis restart instead of failing after 20 tries).
+ */
+export function redisConnection(url: string, connectionName = 'pyrelease'): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName });
+}
+
+export function jobOptions(settings: Pick<QueueSettings, 'attempts' | 'backoffMs'>): JobsOptions {
+  return {
+    attempts: settings.attempts,
+    backoff: { type: 'exponential', delay: settings.backoffMs },
+    // Kept so that a duplicate delivery days later still finds the job id and adds
+    // nothing (ids deduplicate only while the job exists); the index check covers the rest.
+    removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 90 * 24 * 3600, count: 10_000 },
+  };
+}
+
+export function publishQueue(connection: Redis, settings: QueueSettings): Queue<PublishJobData> {
+  const options: QueueOptions = { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) };
+  return new Queue<PublishJobData>(PUBLISH_QUEUE, options);
+}
+
+export interface EnqueueResult {
+  readonly jobId: string;
+  /** false when a job with this id already existed (a duplicate delivery). */
+  readonly created: boolean;
+}
+
+export async function enqueuePublish(queue: Queue<PublishJobData>, input: PublishJobInput): Promise<EnqueueResult> {
+  const data = publishJobSchema.parse(input);
+  const jobId = publishJobId(data);
+  // BullMQ ignores an add whose id exists, so duplicates are harmless even when two
+  // deliveries race past this check; the check only makes the log line truthful.
+  if ((await queue.getJob(jobId)) !== undefined) return { jobId, created: false };
+  await queue.add('publish', data, { jobId });
+  return { jobId, created: true };
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BUILTIN_REGISTRIES, registryEntrySchema } from './publishing/registries.js';
+import type { RegistryEntry } from './publishing/registries.js';
+
+/**
+ * The server config file (PYRELEASE_CONFIG, YAML): what is too structured for
+ * environment variables. It holds no secrets; credentials stay in the environment or
+ * the PYRELEASE_PYPIRC file.
+ */
+const registryName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'registry names use a-z, 0-9, _ and -');
+
+export const serverConfigSchema = z.strictObject({
+  registries: z.record(registryName, registryEntrySchema).default({}),
+});
+
+export interface ServerConfig {
+  /** Built-in targets (pypi, testpypi, gitlab) overlaid by the file's. */
+  readonly registries: Readonly<Record<string, RegistryEntry>>;
+}
+
+export type ServerConfigResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly errors: readonly string[] };
+
+export function parseServerConfig(text: string | null): ServerConfigResult {
+  let raw: unknown = {};
+  if (text !== null) {
+    try {
+      raw = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) ?? {};
+    } catch (e) {
+      return { ok: false, errors: [`invalid YAML: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`] };
+    }
+  }
+  const parsed = serverConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`) };
+  }
+  return { ok: true, config: Object.freeze({ registries: Object.freeze({ ...BUILTIN_REGISTRIES, ...parsed.data.registries }) }) };
+}
+
+export async function loadServerConfig(path: string | undefined): Promise<ServerConfigResult> {
+  if (path === undefined) return parseServerConfig(null);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return { ok: false, errors: [`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`] };
+  }
+  const result = parseServerConfig(text);
+  return result.ok ? result : { ok: false, errors: result.errors.map((e) => `${path}: ${e}`) };
+}

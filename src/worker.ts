@@ -1,0 +1,65 @@
+import type { Worker } from 'bullmq';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createPublishWorker } from './jobs/publish-worker.js';
+import type { PublishJobData } from './jobs/publish-job.js';
+import type { PublishJobResult, SourcePort } from './jobs/publish-processor.js';
+import { DEFAULT_REDIS_URL, redisConnection } from './jobs/queues.js';
+import { buildDistributions } from './publishing/build.js';
+import { credentialsFor } from './publishing/credentials.js';
+import { lookupFile } from './publishing/index-lookup.js';
+import { uploadDistribution } from './publishing/upload-client.js';
+import type { ServerConfig } from './server-config.js';
+
+export interface RunningWorker {
+  readonly worker: Worker<PublishJobData, PublishJobResult>;
+  /** Stops taking jobs, waits for the running ones, then disconnects. */
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  readonly config: Config;
+  readonly server: ServerConfig;
+  readonly log: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly forgeSources?: Partial<Record<PublishJobData['platform'], SourcePort>>;
+  readonly gitlabUrl?: string;
+}
+
+/** Composition root of the worker process: the only place its adapters are built. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { config, server, log, env } = options;
+  const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-worker');
+  const uploadTimeoutMs = 300_000;
+  const worker = createPublishWorker(
+    connection,
+    { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs },
+    {
+      dataDir: config.dataDir,
+      registries: server.registries,
+      ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
+      forgeSources: options.forgeSources ?? {},
+      build: buildDistributions,
+      buildSettings: { isolation: config.buildIsolation, timeoutMs: config.buildTimeoutMs, maxLogBytes: 1024 * 1024 },
+      ports: {
+        credentials: (target) => credentialsFor(target.name, env, config.pypirc),
+        lookupFile: (target, project, filename, auth) => lookupFile(target.simpleUrl, project, filename, { auth, timeoutMs: 30_000 }),
+        upload: async (target, info, auth) => {
+          await uploadDistribution({ uploadUrl: target.uploadUrl, username: auth.username, password: auth.password, info, timeoutMs: uploadTimeoutMs });
+        },
+      },
+      log,
+    },
+    log,
+  );
+  void worker.run();
+  await worker.waitUntilReady();
+  log.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix }, 'worker started');
+  return {
+    worker,
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
