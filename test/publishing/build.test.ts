@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/errors.js';
+import { buildDistributions } from '../../src/publishing/build.js';
+import type { BuildRequest } from '../../src/publishing/build.js';
+import { buildEnvironment, looksSecret } from '../../src/publishing/build-env.js';
+import { collectDistributions } from '../../src/publishing/build-output.js';
+import { TailBuffer, runProcess } from '../../src/publishing/run-process.js';
+import { extractSourceArchive } from '../../src/publishing/source-archive.js';
+import { copyProject, packForgeArchive } from '../helpers/archive-fixtures.js';
+import type { FixtureProject } from '../helpers/archive-fixtures.js';
+
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `pyrelease-${prefix}-`));
+  temps.push(dir);
+  return dir;
+}
+
+async function project(name: FixtureProject): Promise<string> {
+  const dir = await copyProject(name);
+  temps.push(join(dir, '..'));
+  return dir;
+}
+
+async function request(projectDir: string, over: Partial<BuildRequest> = {}): Promise<BuildRequest> {
+  return {
+    projectDir,
+    tool: 'build',
+    version: '1.0.0',
+    outDir: join(await tempDir('out'), 'dist'),
+    isolation: false,
+    timeoutMs: 60_000,
+    maxLogBytes: 256 * 1024,
+    ...over,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error;
+}
+
+describe.concurrent('buildDistributions: real builds of the sample projects', () => {
+  const rows: ReadonlyArray<{ name: FixtureProject; tool: 'build' | 'poetry'; version: string; sdist: string; wheel: string }> = [
+    { name: 'setuptools-static', tool: 'build', version: '1.4.0', sdist: 'sample-static-1.4.0.tar.gz', wheel: 'sample_static-1.4.0-py3-none-any.whl' },
+    { name: 'hatchling-static', tool: 'build', version: '2.0.1', sdist: 'hatch_static-2.0.1.tar.gz', wheel: 'hatch_static-2.0.1-py3-none-any.whl' },
+    { name: 'poetry', tool: 'build', version: '0.3.0', sdist: 'poetry_sample-0.3.0.tar.gz', wheel: 'poetry_sample-0.3.0-py3-none-any.whl' },
+    { name: 'poetry', tool: 'poetry', version: '0.3.0', sdist: 'poetry_sample-0.3.0.tar.gz', wheel: 'poetry_sample-0.3.0-py3-none-any.whl' },
+    // Dynamic versions: no .git in a source archive, the release version must get through.
+    { name: 'setuptools-scm', tool: 'build', version: '3.1.4', sdist: 'scm-sample-3.1.4.tar.gz', wheel: 'scm_sample-3.1.4-py3-none-any.whl' },
+    { name: 'hatch-vcs', tool: 'build', version: '0.9.0rc1', sdist: 'vcs_sample-0.9.0rc1.tar.gz', wheel: 'vcs_sample-0.9.0rc1-py3-none-any.whl' },
+  ];
+
+  it.each(rows)('$name with $tool -> $sdist + $wheel', async ({ name, tool, version, sdist, wheel }) => {
+    const req = await request(await project(name), { tool, version });
+    const out = await buildDistributions(req);
+    expect(basename(out.sdist)).toBe(sdist);
+    expect(out.wheels.map((w) => basename(w))).toEqual([wheel]);
+    expect((await readdir(req.outDir)).sort()).toEqual([sdist, wheel].sort());
+    expect(out.log.length).toBeGreaterThan(0);
+    expect(out.durationMs).toBeGreaterThan(0);
+  });
+
+  it('builds from an extracted forge archive (no .git, dynamic version)', async () => {
+    const archive = await packForgeArchive(await project('hatch-vcs'), { name: 'vcs-sample', sha: 'f'.repeat(40) });
+    temps.push(join(archive, '..'));
+    const extracted = await extractSourceArchive(archive, join(await tempDir('src'), 'x'));
+    const out = await buildDistributions(await request(extracted.root, { version: '5.0.0.post2' }));
+    expect(basename(out.sdist)).toBe('vcs_sample-5.0.0.post2.tar.gz');
+  });
+});
+
+describe('buildDistributions: secrets never reach the build', () => {
+  it('a setup.py that dumps its environment finds none of the parent secrets', async () => {
+    const secrets = {
+      GITLAB_TOKEN: `glpat-${randomBytes(12).toString('hex')}`,
+      TWINE_PASSWORD: `pypi-${randomBytes(16).toString('hex')}`,
+      AWS_SECRET_ACCESS_KEY: randomBytes(20).toString('base64'),
+      REDIS_URL: `redis://:${randomBytes(10).toString('hex')}@127.0.0.1:6379/0`,
+      PYRELEASE_WEBHOOK_SECRET: randomBytes(8).toString('hex'),
+    };
+    const dir = await project('malicious-env');
+    const req = await request(dir, { version: '6.6.6', baseEnv: { ...process.env, ...secrets } });
+    const out = await buildDistributions(req);
+    const dumpFiles = [
+      ...(await readdir(req.outDir)).filter((f) => f.startsWith('env-dump-')).map((f) => join(req.outDir, f)),
+      ...(await readdir(dir)).filter((f) => f.startsWith('env-dump-')).map((f) => join(dir, f)),
+    ];
+    // sdist step in the project dir, wheel step in the unpacked sdist: at least two dumps in outDir and projectDir.
+    expect(dumpFiles.length).toBeGreaterThanOrEqual(2);
+    const dumps = await Promise.all(dumpFiles.map((f) => readFile(f, 'utf8')));
+    expect(out.log).toContain('ENV-DUMP ');
+    for (const text of [...dumps, out.log]) {
+      for (const value of Object.values(secrets)) expect(text).not.toContain(value);
+      expect(text).not.toContain(randomHexOf(secrets.REDIS_URL));
+    }
+    for (const dump of dumps) {
+      const env = JSON.parse(dump) as Record<string, string>;
+      expect(Object.keys(env).filter(looksSecret)).toEqual([]);
+      expect(env['SETUPTOOLS_SCM_PRETEND_VERSION']).toBe('6.6.6');
+      expect(env['HOME']).toMatch(/pyrelease-build-.*\/home$/);
+      expect(env['LC_ALL']).toBe('C.UTF-8');
+    }
+  });
+
+  it('buildEnvironment keeps only the allowlist and drops secret-looking names', () => {
+    const env = buildEnvironment(
+      { PATH: '/x/bin', GITHUB_TOKEN: 't', SOURCE_DATE_EPOCH: '1700000000', TZ: 'Europe/Paris', HOME: '/root', NPM_CONFIG_AUTH: 'a' },
+      { home: '/h', tmp: '/t', version: '1.2.3', pipIndexUrl: 'https://mirror.invalid/simple' },
+    );
+    expect(env).toEqual({
+      PATH: '/x/bin',
+      TZ: 'Europe/Paris',
+      SOURCE_DATE_EPOCH: '1700000000',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      HOME: '/h',
+      TMPDIR: '/t',
+      SETUPTOOLS_SCM_PRETEND_VERSION: '1.2.3',
+      POETRY_DYNAMIC_VERSIONING_BYPASS: '1.2.3',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PIP_NO_INPUT: '1',
+      PIP_DISABLE_PIP_VERSION_CHECK: '1',
+      POETRY_NO_INTERACTION: '1',
+      PIP_INDEX_URL: 'https://mirror.invalid/simple',
+    });
+  });
+
+  it.each([
+    ['GITLAB_TOKEN', true],
+    ['TWINE_PASSWORD', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['SSH_PRIVATE_KEY', true],
+    ['GOOGLE_APPLICATION_CREDENTIALS', true],
+    ['NPM_CONFIG__AUTH', true],
+    ['PATH', false],
+    ['SOURCE_DATE_EPOCH', false],
+    ['PIP_INDEX_URL', false],
+  ])('looksSecret(%s) = %s', (name, secret) => {
+    expect(looksSecret(name)).toBe(secret);
+  });
+});
+
+function randomHexOf(url: string): string {
+  return new URL(url).password;
+}
+
+describe('buildDistributions: failures', () => {
+  it('a syntax error in setup.py is build-failed with the log in the message', async () => {
+    const dir = await project('setuptools-static');
+    await writeFile(join(dir, 'setup.py'), 'from setuptools import setup\nsetup(name=\n');
+    const error = await failure(buildDistributions(await request(dir)));
+    expect(error.code).toBe('build-failed');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('SyntaxError');
+    expect(error.message.length).toBeLessThan(2600);
+  });
+
+  it('a build past its timeout is build-timeout, and its grandchild is gone', async () => {
+    const dir = await project('setuptools-static');
+    const pidFile = join(dir, 'sleeper.pid');
+    await writeFile(
+      join(dir, 'setup.py'),
+      [
+        'import subprocess, time',
+        `p = subprocess.Popen(["sleep", "60"])`,
+        `open(${JSON.stringify(pidFile)}, "w").write(str(p.pid))`,
+        'print("sleeping", flush=True)',
+        'time.sleep(60)',
+      ].join('\n'),
+    );
+    const started = Date.now();
+    const error = await failure(buildDistributions(await request(dir, { timeoutMs: 2500 })));
+    expect(error.code).toBe('build-timeout');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('sleeping');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(1);
+    await expect.poll(() => processAlive(pid), { timeout: 3000 }).toBe(false);
+  });
+
+  it('a missing interpreter is build-failed with a clear message', async () => {
+    const error = await failure(buildDistributions(await request(await project('setuptools-static'), { python: '/nonexistent/python3' })));
+    expect(error.code).toBe('build-failed');
+    expect(error.message).toMatch(/\/nonexistent\/python3 was not found/);
+  });
+
+  it('a tool that succeeds without output is build-output-invalid', async () => {
+    const error = await failure(buildDistributions(await request(await project('setuptools-static'), { python: '/bin/true' })));
+    expect(error.code).toBe('build-output-invalid');
+  });
+
+  const outputs: ReadonlyArray<{ name: string; files: string[]; links?: string[]; code: ErrorCode | 'ok' }> = [
+    { name: 'one sdist, one wheel, a log', files: ['a-1.tar.gz', 'a-1-py3-none-any.whl', 'build.log'], code: 'ok' },
+    { name: 'two sdists', files: ['a-1.tar.gz', 'a-2.tar.gz', 'a-1-py3-none-any.whl'], code: 'build-output-invalid' },
+    { name: 'no wheel', files: ['a-1.tar.gz'], code: 'build-output-invalid' },
+    { name: 'no sdist', files: ['a-1-py3-none-any.whl'], code: 'build-output-invalid' },
+    { name: 'a wheel that is a symlink', files: ['a-1.tar.gz'], links: ['a-1-py3-none-any.whl'], code: 'build-output-invalid' },
+  ];
+  it.each(outputs)('collectDistributions: $name -> $code', async ({ files, links, code }) => {
+    const dir = await tempDir('collect');
+    for (const f of files) await writeFile(join(dir, f), 'x');
+    for (const l of links ?? []) await symlink('/etc/passwd', join(dir, l));
+    const got = await collectDistributions(dir).then(
+      () => 'ok',
+      (e: unknown) => (e instanceof AppError ? e.code : String(e)),
+    );
+    expect(got).toBe(code);
+  });
+});
+
+describe('runProcess and its log', () => {
+  it('keeps the tail of a long log and says how much was cut', async () => {
+    const dir = await tempDir('log');
+    const script = 'import sys\nfor i in range(20000): print("line %05d" % i)\nprint("THE END", file=sys.stderr)';
+    const out = await runProcess({ command: '/usr/bin/python3', args: ['-u', '-c', script], cwd: dir, env: { PATH: '/usr/bin:/bin' }, timeoutMs: 10_000, maxLogBytes: 4096 });
+    expect(out.kind).toBe('exited');
+    if (out.kind !== 'exited') return;
+    expect(out.cutBytes).toBe(20000 * 11 + 8 - 4096);
+    expect(out.log).toMatch(/^\[\.\.\. \d+ bytes of earlier output cut \.\.\.\]\n/);
+    expect(out.log).toContain('line 19999');
+    expect(out.log).not.toContain('line 00000');
+    expect(out.log.endsWith('THE END\n')).toBe(true);
+  });
+
+  it.each([
+    [[3, 3, 3], 4, 'fghi', 5],
+    [[1, 1], 4, 'ab', 0],
+    [[10], 3, 'hij', 7],
+  ])('TailBuffer chunks %j, max %i -> %j (cut %i)', (sizes, max, expected, cut) => {
+    const buffer = new TailBuffer(max);
+    let next = 0;
+    for (const size of sizes) {
+      buffer.push(Buffer.from(Array.from({ length: size }, () => 97 + next++)));
+    }
+    const { text, cutBytes } = buffer.text();
+    expect(cutBytes).toBe(cut);
+    expect(text.endsWith(expected)).toBe(true);
+  });
+
+  it('runs argv without a shell', async () => {
+    const dir = await tempDir('argv');
+    const out = await runProcess({ command: '/bin/echo', args: ['$(id)', '; rm -rf /', '`x`'], cwd: dir, env: {}, timeoutMs: 5000, maxLogBytes: 1000 });
+    expect(out).toMatchObject({ kind: 'exited', exitCode: 0, log: '$(id) ; rm -rf / `x`\n' });
+  });
+});
+
+/** Alive and not a zombie (a zombie is dead but not yet reaped by its new parent). */
+async function processAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && !/^\d+ \(.*\) Z/.test(stat);
+}
+
