@@ -70,9 +70,11 @@ function configFindings(result: RepoConfigResult): { config: RepoConfig; finding
 }
 
 function projectFindings(problems: readonly ProjectProblem[]): Finding[] {
+  // The messages already say which file and field (pyproject.ts writes them so); they
+  // are passed on as they are, ending in a period like ours.
   return problems.map((p) => {
-    const where = p.field === undefined ? '' : ` (${quote(p.field)})`;
-    return finding('project-problem', p.severity ?? 'error', `pyproject.toml${where}: ${p.message}`, null, p.field);
+    const message = /[.!?]$/.test(p.message) ? p.message : `${p.message}.`;
+    return finding('project-problem', p.severity ?? 'error', message, null, p.field);
   });
 }
 

@@ -195,6 +195,8 @@ describe('messages name the concrete values and a fix', () => {
       'The tag `v1.2` says `1.2` but pyproject.toml says `1.1.0`.', 'Make the tag and `project.version` name the same version, then tag again.'],
     ['local version', () => checkChange(facts({ head: { version: s('1.1.0+Ubuntu.1') }, published: [PYPI()] })),
       '`1.1.0+ubuntu.1` has a local version label, which `pypi` refuses.', 'Drop the `+ubuntu.1` part, or publish to an index that accepts local versions.'],
+    ['a project problem is passed on as written', () => checkChange(facts({ projectProblems: [{ code: 'setup-cfg-invalid', message: 'setup.cfg: line 3 is not `key = value`' }] })),
+      'setup.cfg: line 3 is not `key = value`.', null],
     ['target branch unknown', () => checkChange(facts({ head: { version: s('0.9') }, target: { version: s('1.0') } })),
       '`0.9` on this branch is lower than `1.0` on the target branch.', 'Use a version above `1.0`.'],
     ['not bumped', () => checkChange(facts({ head: { version: s('1.0.0') }, yml: 'require-bump: true' })),
