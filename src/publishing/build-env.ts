@@ -53,8 +53,9 @@ export function buildEnvironment(
     PYTHONDONTWRITEBYTECODE: '1',
     PIP_NO_INPUT: '1',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    // Poetry would otherwise ask a desktop keyring (and may hang on D-Bus) for credentials.
     POETRY_NO_INTERACTION: '1',
+    // poetry 1.3 creates a virtualenv under HOME even for `poetry build`, which needs none.
+    POETRY_VIRTUALENVS_CREATE: 'false',
   });
   if (opts.pipIndexUrl !== undefined) env['PIP_INDEX_URL'] = opts.pipIndexUrl;
   if (opts.pipExtraIndexUrl !== undefined) env['PIP_EXTRA_INDEX_URL'] = opts.pipExtraIndexUrl;

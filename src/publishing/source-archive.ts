@@ -82,7 +82,12 @@ export async function extractSourceArchive(
     parser.abort(new Error('extraction stopped'));
     stop(failure);
   };
+  let emitted = 0;
   parser.on('entry', (entry: ReadEntry) => {
+    // Counted here too, not only when written, so that a flood of tiny entries cannot
+    // pile up in memory ahead of the writer.
+    emitted += 1;
+    if (emitted > lim.maxFiles) fail(tooLarge(`more than ${lim.maxFiles} entries`));
     chain = chain.then(async () => {
       if (failure !== undefined) return void entry.resume();
       try {

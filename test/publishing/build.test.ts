@@ -135,6 +135,7 @@ describe('buildDistributions: secrets never reach the build', () => {
       PIP_NO_INPUT: '1',
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
       POETRY_NO_INTERACTION: '1',
+      POETRY_VIRTUALENVS_CREATE: 'false',
       PIP_INDEX_URL: 'https://mirror.invalid/simple',
     });
   });

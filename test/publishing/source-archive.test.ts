@@ -68,7 +68,7 @@ describe('extractSourceArchive: forge archives', () => {
     await expectOnlyDestChanged(box, outside);
   });
 
-  it('reads a GitHub-style archive with a pax global header, an in-tree symlink and a long path', async () => {
+  it('keeps in-tree symlinks, long (pax) paths and the executable bit, drops setuid', async () => {
     const long = `${top}${'deep/'.repeat(30)}file.py`;
     const { dest, run } = await extractRaw(
       [
@@ -181,6 +181,12 @@ describe('extractSourceArchive: hostile archives', () => {
       name: 'too many bytes',
       entries: Array.from({ length: 8 }, (_, i) => ({ path: `${top}f${i}`, body: big })),
       limits: { maxBytes: 300 * 1024 },
+      code: 'archive-too-large',
+    },
+    {
+      name: 'a flood of empty directory entries',
+      entries: Array.from({ length: 20_000 }, (_, i) => ({ path: `${top}d${i}/`, type: 'Directory' as const })),
+      limits: { maxFiles: 100 },
       code: 'archive-too-large',
     },
     { name: 'one file too large', entries: [{ path: `${top}f`, body: big }], limits: { maxFileBytes: 1000 }, code: 'archive-too-large' },
