@@ -302,6 +302,10 @@ export function distributionProblems(info: DistInfo, release?: { name: string; v
     if (SINGLE_FIELDS.has(field) && values.length > 1) bad(`${field} appears ${values.length} times in the metadata`);
     else if (!SINGLE_FIELDS.has(field) && !LIST_FIELDS.has(field)) bad(`unrecognized metadata field ${q(field)}`);
   }
+  // packaging's _parse_project_urls: a label given twice makes Project-URL "unparsed".
+  const labels = (meta.fields.get('project-url') ?? []).map((u) => (u.split(',')[0] ?? '').trim());
+  const twice = labels.find((label, i) => labels.indexOf(label) !== i);
+  if (twice !== undefined) bad(`Project-URL label ${q(twice)} appears more than once`);
   if (meta.body !== null && meta.fields.has('description')) {
     bad('the description is given twice: in a Description header and in the message body');
   }

@@ -156,6 +156,7 @@ describe('checkDistribution rules', () => {
     ['Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nDescription-Content-Type: text/html\n', ['Description-Content-Type "text/html" is not text/plain, text/x-rst or text/markdown']],
     ['Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nDescription-Content-Type: text/markdown; variant=GFM\n', []],
     ['Metadata-Version: 2.1\nName: demo\nVersion: 1.0.0\n', []],
+    ['Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nProject-URL: Home, https://a\nProject-URL: Home ,https://b\n', ['Project-URL label "Home" appears more than once']],
     ['Metadata-Version: 2.1\nName: Demo_\nVersion: 1.0\n', ['Name "Demo_" is not a valid project name', 'the file name says project "demo", the metadata says "Demo_"']],
     ['Metadata-Version: 2.1\nName: demo\nVersion: one\n', ['Version "one" is not a valid PEP 440 version']],
   ])('%j', (metadata, problems) => {
