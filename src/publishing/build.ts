@@ -25,6 +25,15 @@ export interface BuildRequest {
   /** Operator settings (PYRELEASE_BUILD_PIP_INDEX_URL and kin), passed to pip as PIP_INDEX_URL. */
   readonly pipIndexUrl?: string;
   readonly pipExtraIndexUrl?: string;
+  /**
+   * 'unshare' runs the build in new user, PID and mount namespaces with its own /proc
+   * (util-linux unshare, unprivileged user namespaces). Without it the build runs as the
+   * worker's user and can read the worker's environment from /proc/<pid>/environ, so
+   * secrets handed to the worker through its environment are NOT safe from it.
+   * Default 'none', because Docker's default seccomp profile refuses user namespaces.
+   */
+  readonly sandbox?: 'none' | 'unshare';
+  readonly unshare?: string;
 }
 
 export interface BuildResult {
@@ -79,9 +88,16 @@ export async function buildDistributions(req: BuildRequest): Promise<BuildResult
 }
 
 function commandFor(req: BuildRequest, outDir: string): [string, string[]] {
-  if (req.tool === 'poetry') return [req.poetry ?? 'poetry', ['build', '--no-interaction', '--no-ansi']];
   const noIsolation = req.isolation ? [] : ['--no-isolation', '--skip-dependency-check'];
-  return [req.python ?? '/usr/bin/python3', ['-m', 'build', ...noIsolation, '--outdir', outDir, '.']];
+  const [command, args]: [string, string[]] =
+    req.tool === 'poetry'
+      ? [req.poetry ?? 'poetry', ['build', '--no-interaction', '--no-ansi']]
+      : [req.python ?? '/usr/bin/python3', ['-m', 'build', ...noIsolation, '--outdir', outDir, '.']];
+  if (req.sandbox !== 'unshare') return [command, args];
+  // --fork makes the build PID 1 of its namespace: when it dies, the kernel kills
+  // everything left in there, and --kill-child ties it to unshare's own life.
+  const wrap = ['--user', '--map-current-user', '--pid', '--fork', '--mount-proc', '--kill-child', '--'];
+  return [req.unshare ?? 'unshare', [...wrap, command, ...args]];
 }
 
 /** Turns a finished run into the log, or into the AppError that says why it failed. */

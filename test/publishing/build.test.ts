@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,10 @@ import { TailBuffer, runProcess } from '../../src/publishing/run-process.js';
 import { extractSourceArchive } from '../../src/publishing/source-archive.js';
 import { copyProject, packForgeArchive } from '../helpers/archive-fixtures.js';
 import type { FixtureProject } from '../helpers/archive-fixtures.js';
+
+/** Unprivileged user namespaces may be refused (Docker's default seccomp profile). */
+const CAN_UNSHARE =
+  spawnSync('unshare', ['--user', '--map-current-user', '--pid', '--fork', '--mount-proc', 'true'], { timeout: 5000 }).status === 0;
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -84,7 +89,13 @@ describe.concurrent('buildDistributions: real builds of the sample projects', ()
 });
 
 describe('buildDistributions: secrets never reach the build', () => {
-  it('a setup.py that dumps its environment finds none of the parent secrets', async () => {
+  // 'none' shows the probe works (the worker's /proc/<pid>/environ is readable: the known
+  // hole); 'unshare' shows the sandbox closes it.
+  it.each([
+    { sandbox: 'none' as const, ancestorsReadable: true },
+    { sandbox: 'unshare' as const, ancestorsReadable: false },
+  ])('a setup.py that dumps its environment finds no parent secret (sandbox $sandbox)', async ({ sandbox, ancestorsReadable }) => {
+    if (sandbox === 'unshare' && !CAN_UNSHARE) return;
     const secrets = {
       GITLAB_TOKEN: `glpat-${randomBytes(12).toString('hex')}`,
       TWINE_PASSWORD: `pypi-${randomBytes(16).toString('hex')}`,
@@ -93,7 +104,7 @@ describe('buildDistributions: secrets never reach the build', () => {
       PYRELEASE_WEBHOOK_SECRET: randomBytes(8).toString('hex'),
     };
     const dir = await project('malicious-env');
-    const req = await request(dir, { version: '6.6.6', baseEnv: { ...process.env, ...secrets } });
+    const req = await request(dir, { version: '6.6.6', baseEnv: { ...process.env, ...secrets }, sandbox });
     const out = await buildDistributions(req);
     const dumpFiles = [
       ...(await readdir(req.outDir)).filter((f) => f.startsWith('env-dump-')).map((f) => join(req.outDir, f)),
@@ -105,7 +116,7 @@ describe('buildDistributions: secrets never reach the build', () => {
     expect(out.log).toContain('ENV-DUMP ');
     for (const text of [...dumps, out.log]) {
       for (const value of Object.values(secrets)) expect(text).not.toContain(value);
-      expect(text).not.toContain(randomHexOf(secrets.REDIS_URL));
+      expect(text).not.toContain(new URL(secrets.REDIS_URL).password);
     }
     for (const dump of dumps) {
       const env = JSON.parse(dump) as Record<string, string>;
@@ -113,6 +124,7 @@ describe('buildDistributions: secrets never reach the build', () => {
       expect(env['SETUPTOOLS_SCM_PRETEND_VERSION']).toBe('6.6.6');
       expect(env['HOME']).toMatch(/pyrelease-build-.*\/home$/);
       expect(env['LC_ALL']).toBe('C.UTF-8');
+      expect(env['__readable_ancestor_environs__'] !== '').toBe(ancestorsReadable);
     }
   });
 
@@ -155,10 +167,6 @@ describe('buildDistributions: secrets never reach the build', () => {
   });
 });
 
-function randomHexOf(url: string): string {
-  return new URL(url).password;
-}
-
 describe('buildDistributions: failures', () => {
   it('a syntax error in setup.py is build-failed with the log in the message', async () => {
     const dir = await project('setuptools-static');
@@ -192,6 +200,16 @@ describe('buildDistributions: failures', () => {
     const pid = Number(await readFile(pidFile, 'utf8'));
     expect(pid).toBeGreaterThan(1);
     await expect.poll(() => processAlive(pid), { timeout: 3000 }).toBe(false);
+  });
+
+  it('a timeout inside the unshare sandbox kills the build too', async () => {
+    if (!CAN_UNSHARE) return;
+    const dir = await project('setuptools-static');
+    await writeFile(join(dir, 'setup.py'), 'import subprocess, time\nsubprocess.Popen(["sleep", "60"])\ntime.sleep(60)\n');
+    const started = Date.now();
+    const error = await failure(buildDistributions(await request(dir, { timeoutMs: 1500, sandbox: 'unshare' })));
+    expect(error.code).toBe('build-timeout');
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it('a missing interpreter is build-failed with a clear message', async () => {
