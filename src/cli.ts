@@ -7,6 +7,7 @@ import { versionCommand, VERSION_USAGE } from './cli/version-command.js';
 import { checkCommand, CHECK_USAGE } from './cli/check-command.js';
 import { jobsCommand, JOBS_USAGE } from './cli/jobs-command.js';
 import { workerCommand, WORKER_USAGE } from './cli/worker-command.js';
+import { uploadCommand, UPLOAD_USAGE } from './cli/upload-command.js';
 
 export const HELP = `usage: pyrelease <command> [options]
 
@@ -14,6 +15,8 @@ Commands:
   version [--json] [--sort] [VERSION...]   validate and normalize PEP 440 versions
   name [--json] [NAME...]                  validate and normalize project names (PEP 503)
   check [DIR] [--tag TAG] [--target REF]   run the merge-request version checks on a checkout
+  upload [--repository-url URL] [-u USER] [-p PASSWORD] [--skip-existing] FILES...
+                                           upload distributions like twine upload
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
   serve                                    run the service (prints its configuration for now)
@@ -31,6 +34,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   name: { run: nameCommand, usage: NAME_USAGE },
   check: { run: checkCommand, usage: CHECK_USAGE },
   serve: { run: (args, io) => serveCommand(args, io, HELP), usage: HELP },
+  upload: { run: uploadCommand, usage: UPLOAD_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },
   jobs: { run: jobsCommand, usage: JOBS_USAGE },
 };

@@ -5,6 +5,7 @@ import { createPublishWorker } from './jobs/publish-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
 import type { PublishJobResult, SourcePort } from './jobs/publish-processor.js';
 import { DEFAULT_REDIS_URL, redisConnection } from './jobs/queues.js';
+import { redisLedger } from './jobs/release-ledger.js';
 import { buildDistributions } from './publishing/build.js';
 import { credentialsFor } from './publishing/credentials.js';
 import { lookupFile } from './publishing/index-lookup.js';
@@ -48,6 +49,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           await uploadDistribution({ uploadUrl: target.uploadUrl, username: auth.username, password: auth.password, info, timeoutMs: uploadTimeoutMs });
         },
       },
+      ledger: redisLedger(connection, config.queuePrefix),
       log,
     },
     log,

@@ -13,6 +13,7 @@ import { resolveTargets } from '../publishing/registries.js';
 import type { RegistryEntry } from '../publishing/registries.js';
 import { extractSourceArchive } from '../publishing/source-archive.js';
 import type { PublishJobData } from './publish-job.js';
+import type { ReleaseLedger } from './release-ledger.js';
 
 /** Downloads the source archive (.tar.gz) of `data.sha` to `destFile`. */
 export interface SourcePort {
@@ -26,7 +27,9 @@ export interface PublishDeps {
   readonly forgeSources: Partial<Record<PublishJobData['platform'], SourcePort>>;
   readonly build: (request: BuildRequest) => Promise<BuildResult>;
   readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes'>;
-  readonly ports: Omit<PublishPorts, 'onFile'>;
+  readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
+  /** Remembers our own uploads, so a rebuilt (non-reproducible) sdist is not taken for a conflict. */
+  readonly ledger?: ReleaseLedger;
   readonly log: Logger;
 }
 
@@ -69,11 +72,23 @@ export async function runPublishJob(jobId: string, data: PublishJobData, deps: P
     { files, targets, dryRun: data.dryRun },
     {
       ...deps.ports,
+      ...ledgerPorts(deps.ledger, data),
       onFile: (r) => log.info({ registry: r.registry, file: r.filename, outcome: r.outcome, sha256: r.sha256 }, `file ${r.outcome}`),
     },
   );
   log.info({ uploaded: results.filter((r) => r.outcome === 'uploaded').length, skipped: results.filter((r) => r.outcome === 'skipped').length }, 'release published');
   return { version: data.version, files: results, rebuilt };
+}
+
+function ledgerPorts(ledger: ReleaseLedger | undefined, data: PublishJobData): Pick<PublishPorts, 'isOwnEarlierUpload' | 'recordUpload'> {
+  if (ledger === undefined) return {};
+  return {
+    isOwnEarlierUpload: async (target, info, indexSha256) => {
+      const entry = await ledger.get(target.name, info.filename);
+      return entry !== null && entry.sha256 === indexSha256 && entry.commit === data.sha && entry.repo === data.repo;
+    },
+    recordUpload: (target, info) => ledger.record(target.name, info.filename, { sha256: info.sha256, commit: data.sha, repo: data.repo, version: data.version }),
+  };
 }
 
 async function buildRelease(data: PublishJobData, artifactsDir: string, deps: PublishDeps, log: Logger): Promise<string[]> {

@@ -25,6 +25,13 @@ export interface PublishPorts {
   lookupFile(target: RegistryTarget, project: string, filename: string, auth: Credentials): Promise<FileState>;
   upload(target: RegistryTarget, info: DistInfo, auth: Credentials): Promise<void>;
   credentials(target: RegistryTarget): Promise<Credentials>;
+  /**
+   * True when the file the index holds under this name, with this sha256, is one
+   * pyrelease uploaded itself for this very release and commit (see release-ledger.ts).
+   */
+  isOwnEarlierUpload?(target: RegistryTarget, info: DistInfo, indexSha256: string): Promise<boolean>;
+  /** Records a file this publisher put on the index. */
+  recordUpload?(target: RegistryTarget, info: DistInfo): Promise<void>;
   /** Called after each file, so progress can be recorded and logged. */
   onFile?(result: FileResult): void | Promise<void>;
 }
@@ -35,10 +42,10 @@ export interface PublishRequest {
   readonly dryRun: boolean;
 }
 
-/** Sdists first, as twine does with `twine upload dist/*` sorted; then wheels by name. */
+/** Wheels first, then the sdist, as twine orders an upload (`_group_wheel_files_first`). */
 export function uploadOrder(files: readonly DistInfo[]): DistInfo[] {
   return [...files].sort((a, b) =>
-    a.filetype === b.filetype ? (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0) : a.filetype === 'sdist' ? -1 : 1,
+    a.filetype === b.filetype ? (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0) : a.filetype === 'bdist_wheel' ? -1 : 1,
   );
 }
 
@@ -83,25 +90,25 @@ export async function publishFiles(request: PublishRequest, ports: PublishPorts)
 
 async function publishOne(target: RegistryTarget, info: DistInfo, auth: Credentials, dryRun: boolean, ports: PublishPorts): Promise<FileOutcome> {
   const before = await ports.lookupFile(target, info.name, info.filename, auth);
-  if (before.state === 'present') return sameFileOrConflict(target, info, before.sha256);
+  if (before.state === 'present') return sameFileOrConflict(target, info, before.sha256, ports);
   if (dryRun) return 'would-upload';
   try {
     await ports.upload(target, info, auth);
-    return 'uploaded';
   } catch (error) {
     // The upload may have landed although we saw an error (a 500 after storing, a lost
     // response, GitLab's 400 for a name it already has). The index decides.
     const after = await ports.lookupFile(target, info.name, info.filename, auth).catch(() => ({ state: 'absent' }) as const);
-    if (after.state === 'present') {
-      sameFileOrConflict(target, info, after.sha256);
-      return 'uploaded';
-    }
-    throw error;
+    if (after.state !== 'present') throw error;
+    await sameFileOrConflict(target, info, after.sha256, ports);
   }
+  await ports.recordUpload?.(target, info);
+  return 'uploaded';
 }
 
-function sameFileOrConflict(target: RegistryTarget, info: DistInfo, indexSha256: string | null): 'skipped' {
+async function sameFileOrConflict(target: RegistryTarget, info: DistInfo, indexSha256: string | null, ports: PublishPorts): Promise<'skipped'> {
+  // An index that lists no hash cannot be checked; the file name is all it tells.
   if (indexSha256 === null || indexSha256.toLowerCase() === info.sha256) return 'skipped';
+  if ((await ports.isOwnEarlierUpload?.(target, info, indexSha256.toLowerCase())) === true) return 'skipped';
   throw new AppError(
     'index-conflict',
     `${target.name} already has ${info.filename} with sha256 ${indexSha256}, but this build made ${info.sha256}; a published file cannot be replaced, so release a new version`,
