@@ -52,6 +52,12 @@ export const SETTINGS = {
     z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     'true: PEP 517 isolated builds (installs build requirements from the index). false: use the backends installed beside pyrelease.',
   ),
+  buildSandbox: setting(
+    'PYRELEASE_BUILD_SANDBOX',
+    z.enum(['auto', 'unshare', 'none']).default('auto'),
+    'unshare: builds run in their own user/PID/mount namespaces and cannot read the worker\'s environment through /proc. auto: unshare when the kernel allows it (not under Docker\'s default seccomp profile), else none with a warning.',
+  ),
+  buildPipIndexUrl: setting('PYRELEASE_BUILD_PIP_INDEX_URL', z.string().url().optional(), 'Index for isolated builds to install build requirements from (PIP_INDEX_URL).', true),
   dryRun: setting('PYRELEASE_DRY_RUN', z.enum(['true', 'false']).default('false').transform((v) => v === 'true'), 'Do everything but upload; report what would be uploaded.'),
 } as const;
 

@@ -9,6 +9,7 @@ import { redisLedger } from './jobs/release-ledger.js';
 import { buildDistributions } from './publishing/build.js';
 import { credentialsFor } from './publishing/credentials.js';
 import { lookupFile } from './publishing/index-lookup.js';
+import { resolveSandbox } from './publishing/sandbox-probe.js';
 import { uploadDistribution } from './publishing/upload-client.js';
 import type { ServerConfig } from './server-config.js';
 
@@ -32,6 +33,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { config, server, log, env } = options;
   const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-worker');
   const uploadTimeoutMs = 300_000;
+  const sandbox = await resolveSandbox(config.buildSandbox);
+  if (sandbox === 'none') {
+    log.warn(
+      { setting: config.buildSandbox },
+      'builds run without namespaces: a build can read this process\'s environment through /proc; keep registry credentials in PYRELEASE_PYPIRC or allow unprivileged user namespaces',
+    );
+  }
   const worker = createPublishWorker(
     connection,
     { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs },
@@ -41,7 +49,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
       forgeSources: options.forgeSources ?? {},
       build: buildDistributions,
-      buildSettings: { isolation: config.buildIsolation, timeoutMs: config.buildTimeoutMs, maxLogBytes: 1024 * 1024 },
+      buildSettings: {
+        isolation: config.buildIsolation,
+        timeoutMs: config.buildTimeoutMs,
+        maxLogBytes: 1024 * 1024,
+        sandbox,
+        ...(config.buildPipIndexUrl === undefined ? {} : { pipIndexUrl: config.buildPipIndexUrl }),
+      },
       ports: {
         credentials: (target) => credentialsFor(target.name, env, config.pypirc),
         lookupFile: (target, project, filename, auth) => lookupFile(target.simpleUrl, project, filename, { auth, timeoutMs: 30_000 }),

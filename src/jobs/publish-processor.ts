@@ -26,7 +26,7 @@ export interface PublishDeps {
   readonly gitlabUrl?: string;
   readonly forgeSources: Partial<Record<PublishJobData['platform'], SourcePort>>;
   readonly build: (request: BuildRequest) => Promise<BuildResult>;
-  readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes'>;
+  readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes' | 'sandbox' | 'pipIndexUrl'>;
   readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
   /** Remembers our own uploads, so a rebuilt (non-reproducible) sdist is not taken for a conflict. */
   readonly ledger?: ReleaseLedger;
@@ -106,6 +106,8 @@ async function buildRelease(data: PublishJobData, artifactsDir: string, deps: Pu
     log.info({ tool: data.buildTool }, 'building');
     const built = await deps.build({ projectDir, tool: data.buildTool, version: data.version, outDir, ...deps.buildSettings });
     log.info({ durationMs: built.durationMs, sdist: built.sdist, wheels: built.wheels.length }, 'built');
+    // The build ran with an allowlisted environment, so its output holds no secret of ours.
+    log.debug({ buildLog: built.log }, 'build output');
     return await saveArtifacts(artifactsDir, [built.sdist, ...built.wheels]);
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { copyProject, packForgeArchive } from '../helpers/archive-fixtures.js';
 import type { FixtureProject } from '../helpers/archive-fixtures.js';
 import { publishHarness } from '../helpers/publish-harness.js';
@@ -106,11 +106,22 @@ describe('a release through the real queue, worker, build and index', () => {
 
   it('never lets a registry token reach the build, the job record or the logs', async () => {
     harness = await publishHarness({ env: { GITLAB_TOKEN: 'glpat-build-must-not-see-this', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' } });
+    // The worker runs in this process: its real environment is what a build could steal.
+    const saved = { ...process.env };
+    Object.assign(process.env, harness.env);
+    onTestFinished(() => {
+      for (const key of Object.keys(harness?.env ?? {})) if (!(key in saved)) delete process.env[key];
+    });
     await harness.startWorker();
     const jobId = await harness.enqueue({ version: '0.0.1', source: { kind: 'archive', path: await archiveOf('malicious-env') } });
     const job = (await harness.queue.getJob(jobId))!;
     await job.waitUntilFinished(harness.events, 120_000).catch(() => undefined);
     const record = JSON.stringify(await harness.queue.getJob(jobId));
+    const logs = harness.logLines.join('\n');
+    // The hostile build ran and dumped what it could see (so this test can fail)...
+    expect(logs).toContain('ENV-DUMP');
+    // ...and, sandboxed, it could read no ancestor's /proc/<pid>/environ.
+    expect(logs).toContain('__readable_ancestor_environs__\\": \\"\\"');
     for (const secret of [harness.token, 'glpat-build-must-not-see-this', 'aws-secret-value']) {
       expect(record).not.toContain(secret);
       expect(harness.logLines.join('\n')).not.toContain(secret);
