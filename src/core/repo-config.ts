@@ -28,7 +28,8 @@ const tagPrefix = z
 export const repoConfigFileSchema = z.strictObject({
   'tag-prefixes': z.array(tagPrefix).min(1).max(16).default(['v', 'v-', '']),
   'tag-mode': z.enum(['strict', 'lenient']).default('strict'),
-  'tag-prefix': tagPrefix.default('v'),
+  /** Defaults to the first of tag-prefixes. */
+  'tag-prefix': tagPrefix.optional(),
   'commit-trigger': z.boolean().default(true),
   registries: z.array(registryName).max(16).default([]),
   'pre-releases': z.enum(['allow', 'forbid']).default('allow'),
@@ -82,7 +83,7 @@ function toRepoConfig(f: FileShape): RepoConfig {
   return Object.freeze({
     tagPrefixes: Object.freeze([...f['tag-prefixes']]),
     tagMode: f['tag-mode'],
-    tagPrefix: f['tag-prefix'],
+    tagPrefix: f['tag-prefix'] ?? f['tag-prefixes'][0] ?? 'v',
     commitTrigger: f['commit-trigger'],
     registries: Object.freeze([...f.registries]),
     preReleases: f['pre-releases'],
@@ -96,25 +97,41 @@ function toRepoConfig(f: FileShape): RepoConfig {
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = toRepoConfig(repoConfigFileSchema.parse({}));
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** Keys come from the repository: keep them printable and short before they reach a report. */
+function safeKey(key: string): string {
+  const printable = key.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 64 ? `${printable.slice(0, 63)}…` : printable;
+}
+
+function fieldPath(base: string, path: readonly PropertyKey[]): string {
+  return [base, ...path.map((p) => safeKey(String(p)))].filter((p) => p !== '').join('.');
+}
+
+function problemsOf(issue: z.core.$ZodIssue, file: ConfigSource, base: string): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
+    // One problem per unknown key, at its own path, so a report can point at the line.
     const known = Object.keys(repoConfigFileSchema.shape).join(', ');
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} (known fields: ${known})`;
+    return issue.keys.map((key) => ({ file, field: fieldPath(base, [...issue.path, key]), message: `unknown field (known fields: ${known})` }));
   }
-  return issue.message;
+  return [{ file, field: fieldPath(base, issue.path), message: issue.message }];
 }
 
 function validate(raw: unknown, file: ConfigSource, base: string): RepoConfigResult {
   const parsed = repoConfigFileSchema.safeParse(raw ?? {});
-  if (parsed.success) {
-    return { ok: true, config: toRepoConfig(parsed.data), source: file, notes: [] };
+  if (!parsed.success) {
+    return { ok: false, source: file, problems: parsed.error.issues.flatMap((issue) => problemsOf(issue, file, base)) };
   }
-  const problems = parsed.error.issues.map((issue) => ({
-    file,
-    field: [base, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
-    message: describeIssue(issue),
-  }));
-  return { ok: false, source: file, problems };
+  const config = toRepoConfig(parsed.data);
+  // Tags pyrelease creates must be tags it recognizes, or a commit-trigger release
+  // would make a tag that is then ignored.
+  if (!config.tagPrefixes.includes(config.tagPrefix)) {
+    return {
+      ok: false,
+      source: file,
+      problems: [{ file, field: fieldPath(base, ['tag-prefix']), message: `must be one of tag-prefixes (${config.tagPrefixes.map((p) => JSON.stringify(p)).join(', ')})` }],
+    };
+  }
+  return { ok: true, config, source: file, notes: [] };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -158,7 +175,9 @@ export function readRepoConfig(files: { pyprojectToml?: string | null; pyrelease
   const fromToml = files.pyprojectToml != null ? fromPyproject(files.pyprojectToml) : null;
   if (files.pyreleaseYml != null) {
     const yml = fromYaml(files.pyreleaseYml);
-    if (yml.ok && fromToml !== null) {
+    // Only a [tool.pyrelease] that was read counts as "both": an unreadable pyproject
+    // says nothing about whether it has one.
+    if (yml.ok && fromToml !== null && (fromToml.ok || fromToml.problems.some((p) => p.field !== ''))) {
       return { ...yml, notes: ['both .pyrelease.yml and [tool.pyrelease] exist; .pyrelease.yml is used and [tool.pyrelease] is ignored'] };
     }
     return yml;

@@ -63,7 +63,7 @@ const VALID: [string, string, string, keyof RepoConfig, unknown][] = [
   ['tag-mode', '"lenient"', 'lenient', 'tagMode', 'lenient'],
   ['tag-mode', '"strict"', 'strict', 'tagMode', 'strict'],
   ['tag-prefix', '""', '""', 'tagPrefix', ''],
-  ['tag-prefix', '"release-"', 'release-', 'tagPrefix', 'release-'],
+  ['tag-prefix', '"v-"', 'v-', 'tagPrefix', 'v-'],
   ['commit-trigger', 'false', 'false', 'commitTrigger', false],
   ['registries', '["pypi", "testpypi", "gitlab_own-1"]', '[pypi, testpypi, gitlab_own-1]', 'registries', ['pypi', 'testpypi', 'gitlab_own-1']],
   ['registries', '[]', '[]', 'registries', []],
@@ -147,17 +147,36 @@ describe('several problems are reported at once', () => {
 
 describe('unknown keys', () => {
   it.each([
-    [{ pyprojectToml: toml('registry = ["pypi"]') }, 'pyproject.toml', 'tool.pyrelease', ['registry']],
-    [{ pyreleaseYml: 'registry: [pypi]\n' }, '.pyrelease.yml', '', ['registry']],
-    [{ pyreleaseYml: 'tag_mode: strict\nfoo: 1\n' }, '.pyrelease.yml', '', ['tag_mode', 'foo']],
-    [{ pyreleaseYml: '__proto__: {tag-mode: lenient}\n' }, '.pyrelease.yml', '', ['__proto__']],
-    [{ pyreleaseYml: 'constructor: 1\n' }, '.pyrelease.yml', '', ['constructor']],
-  ])('%j is refused, naming the key', (files, file, field, keys) => {
+    [{ pyprojectToml: toml('registry = ["pypi"]') }, 'pyproject.toml', ['tool.pyrelease.registry']],
+    [{ pyreleaseYml: 'registry: [pypi]\n' }, '.pyrelease.yml', ['registry']],
+    [{ pyreleaseYml: 'tag_mode: strict\nfoo: 1\n' }, '.pyrelease.yml', ['tag_mode', 'foo']],
+    [{ pyreleaseYml: '__proto__: {tag-mode: lenient}\n' }, '.pyrelease.yml', ['__proto__']],
+    [{ pyreleaseYml: 'constructor: 1\n' }, '.pyrelease.yml', ['constructor']],
+    [{ pyreleaseYml: '"a`b\\u0007c": 1\n' }, '.pyrelease.yml', ['a`b?c']],
+  ])('%j is refused, one problem per key at its own field', (files, file, fields) => {
     const found = problems(readRepoConfig(files));
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ file, field });
-    for (const k of keys) expect(found[0]?.message).toContain(`\`${k}\``);
-    expect(found[0]?.message).toContain('known fields: tag-prefixes');
+    expect(found.map((p) => p.field)).toEqual(fields);
+    for (const p of found) {
+      expect(p.file).toBe(file);
+      expect(p.message).toContain('known fields: tag-prefixes');
+    }
+  });
+});
+
+describe('tag-prefix and tag-prefixes', () => {
+  it.each([
+    [{}, 'v'],
+    [{ 'tag-prefixes': ['release-'] }, 'release-'],
+    [{ 'tag-prefixes': ['', 'v'] }, ''],
+    [{ 'tag-prefixes': ['v', 'rel-'], 'tag-prefix': 'rel-' }, 'rel-'],
+  ])('%j creates tags with prefix %j', (settings, prefix) => {
+    const result = readRepoConfig({ pyreleaseYml: JSON.stringify(settings) });
+    expect(result.ok && result.config.tagPrefix).toBe(prefix);
+  });
+
+  it('refuses a tag-prefix that tag-prefixes would not recognize', () => {
+    const found = problems(readRepoConfig({ pyreleaseYml: 'tag-prefix: release-\n' }));
+    expect(found).toEqual([{ file: '.pyrelease.yml', field: 'tag-prefix', message: 'must be one of tag-prefixes ("v", "v-", "")' }]);
   });
 });
 
