@@ -46,6 +46,11 @@ export const SETTINGS = {
     z.coerce.number().int().min(1000).default(30_000),
     'How long a job stays locked without a heartbeat before another worker takes it over (a worker that died).',
   ),
+  uploadTimeoutMs: setting(
+    'PYRELEASE_UPLOAD_TIMEOUT_MS',
+    z.coerce.number().int().min(100).default(300_000),
+    'Time limit of one file upload; an index that does not answer by then counts as a transient failure and the job is retried.',
+  ),
   buildTimeoutMs: setting('PYRELEASE_BUILD_TIMEOUT_MS', z.coerce.number().int().min(1000).default(600_000), 'Time limit of one build.'),
   buildIsolation: setting(
     'PYRELEASE_BUILD_ISOLATION',

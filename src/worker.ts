@@ -32,7 +32,6 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, server, log, env } = options;
   const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-worker');
-  const uploadTimeoutMs = 300_000;
   const sandbox = await resolveSandbox(config.buildSandbox);
   if (sandbox === 'none') {
     log.warn(
@@ -60,7 +59,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         credentials: (target) => credentialsFor(target.name, env, config.pypirc),
         lookupFile: (target, project, filename, auth) => lookupFile(target.simpleUrl, project, filename, { auth, timeoutMs: 30_000 }),
         upload: async (target, info, auth) => {
-          await uploadDistribution({ uploadUrl: target.uploadUrl, username: auth.username, password: auth.password, info, timeoutMs: uploadTimeoutMs });
+          await uploadDistribution({ uploadUrl: target.uploadUrl, username: auth.username, password: auth.password, info, timeoutMs: config.uploadTimeoutMs });
         },
       },
       ledger: redisLedger(connection, config.queuePrefix),
