@@ -63,6 +63,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         },
       },
       ledger: redisLedger(connection, config.queuePrefix),
+      dryRun: config.dryRun,
       log,
     },
     log,

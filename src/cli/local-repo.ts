@@ -19,6 +19,7 @@ async function git(dir: string, args: readonly string[]): Promise<string | null>
 
 /** A ref given on the command line must not be taken for an option by git. */
 export function isSafeRef(ref: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
   return ref !== '' && !ref.startsWith('-') && !/[\s\x00-\x1f\x7f:]/.test(ref) && !ref.includes('..');
 }
 

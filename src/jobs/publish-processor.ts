@@ -30,6 +30,8 @@ export interface PublishDeps {
   readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
   /** Remembers our own uploads, so a rebuilt (non-reproducible) sdist is not taken for a conflict. */
   readonly ledger?: ReleaseLedger;
+  /** The operator's dry run (PYRELEASE_DRY_RUN): no job uploads, whatever it asks. */
+  readonly dryRun?: boolean;
   readonly log: Logger;
 }
 
@@ -69,7 +71,7 @@ export async function runPublishJob(jobId: string, data: PublishJobData, deps: P
   }
 
   const results = await publishFiles(
-    { files, targets, dryRun: data.dryRun },
+    { files, targets, dryRun: data.dryRun || deps.dryRun === true },
     {
       ...deps.ports,
       ...ledgerPorts(deps.ledger, data),

@@ -104,6 +104,15 @@ describe('a release through the real queue, worker, build and index', () => {
     expect(harness.index.uploads).toEqual([]);
   });
 
+  it('uploads nothing when the operator runs the worker dry (PYRELEASE_DRY_RUN)', async () => {
+    harness = await publishHarness({ env: { PYRELEASE_DRY_RUN: 'true' } });
+    await harness.startWorker();
+    const jobId = await harness.enqueue({ version: '1.4.0', source: { kind: 'archive', path: await archiveOf('setuptools-static') } });
+    const result = (await (await harness.queue.getJob(jobId))!.waitUntilFinished(harness.events, 120_000)) as { files: Array<{ outcome: string }> };
+    expect(result.files.map((f) => f.outcome)).toEqual(['would-upload', 'would-upload']);
+    expect(harness.index.uploads).toEqual([]);
+  });
+
   it('never lets a registry token reach the build, the job record or the logs', async () => {
     harness = await publishHarness({ env: { GITLAB_TOKEN: 'glpat-build-must-not-see-this', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' } });
     // The worker runs in this process: its real environment is what a build could steal.
