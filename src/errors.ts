@@ -20,7 +20,13 @@ export type ErrorCode =
   | 'config-invalid'
   | 'registry-unknown'
   | 'source-unavailable'
-  | 'job-invalid';
+  | 'job-invalid'
+  | 'tag-conflict'
+  | 'forge-unavailable'
+  | 'forge-auth'
+  | 'forge-not-found'
+  | 'forge-refused'
+  | 'webhook-invalid';
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -48,4 +54,21 @@ export function isAppError(error: unknown): error is AppError {
 /** Unknown errors (bugs, unexpected library failures) are retried: they may be transient. */
 export function isRetryable(error: unknown): boolean {
   return isAppError(error) ? error.retryable : true;
+}
+
+/** A tag exists at another commit: never moved silently. */
+export class TagConflictError extends AppError {
+  readonly tag: string;
+  readonly existingSha: string;
+  readonly wantedSha: string;
+
+  constructor(tag: string, existingSha: string, wantedSha: string) {
+    super('tag-conflict', `tag ${JSON.stringify(tag)} already points at ${existingSha}, not ${wantedSha}`, {
+      details: { tag, existingSha, wantedSha },
+    });
+    this.name = 'TagConflictError';
+    this.tag = tag;
+    this.existingSha = existingSha;
+    this.wantedSha = wantedSha;
+  }
 }

@@ -1,0 +1,65 @@
+import type { CommentTarget, StatusState } from '../core/actions.js';
+
+/**
+ * The Platform port: one instance per repository, domain types only, null for
+ * "absent". Every write is idempotent, because every event arrives at least once and
+ * every job may run twice. Both adapters (GitLab, GitHub) and the in-memory fake pass
+ * the same contract suite (test/platforms/platform-contract.ts).
+ */
+export interface CommitInfo {
+  readonly sha: string;
+  readonly message: string;
+}
+
+export interface TagInfo {
+  readonly name: string;
+  /** The commit the tag points at (peeled). */
+  readonly sha: string;
+}
+
+export type EnsureTagResult = 'created' | 'exists';
+export type UpsertResult = 'created' | 'updated' | 'unchanged';
+
+export interface StatusInput {
+  readonly state: StatusState;
+  /** One line; adapters cut it to the forge's limit. */
+  readonly description: string;
+  /** Longer markdown, where the forge can show it (GitHub check run summary). */
+  readonly summary?: string;
+  readonly targetUrl?: string;
+}
+
+export interface ReleaseInput {
+  readonly tag: string;
+  readonly name: string;
+  readonly description: string;
+  readonly links: ReadonlyArray<{ readonly name: string; readonly url: string }>;
+}
+
+export interface Platform {
+  /** The default branch, read from the forge (not from a payload). */
+  defaultBranch(): Promise<string>;
+  resolveCommit(ref: string): Promise<CommitInfo | null>;
+  /** Text of a file at a ref, or null when there is no such file. */
+  readFile(path: string, ref: string): Promise<string | null>;
+  getTag(name: string): Promise<TagInfo | null>;
+  listTags(): Promise<TagInfo[]>;
+  /**
+   * Creates a lightweight-or-annotated tag at sha. An existing tag at the same sha is
+   * 'exists'; at another sha it is a TagConflictError. Decided by re-reading the tag,
+   * never by parsing an error message.
+   */
+  ensureTag(name: string, sha: string, message: string): Promise<EnsureTagResult>;
+  /** Whether the tag is protected (GitLab protected tags, GitHub tag rulesets); null when unknown. */
+  isTagProtected(name: string): Promise<boolean | null>;
+  /** Branch names whose history contains sha. */
+  branchesContaining(sha: string): Promise<string[]>;
+  /** Open or merged change requests that contain sha (to comment on the one that brought a version). */
+  changeRequestsForCommit(sha: string): Promise<number[]>;
+  /** Creates or edits our one comment, found by the hidden marker at the start of its body. */
+  upsertComment(target: CommentTarget, body: string, marker: string): Promise<UpsertResult>;
+  setStatus(sha: string, status: StatusInput): Promise<void>;
+  /** Writes the .tar.gz of the tree at sha to destFile. */
+  downloadArchive(sha: string, destFile: string): Promise<void>;
+  ensureRelease(release: ReleaseInput): Promise<'created' | 'updated'>;
+}

@@ -1,0 +1,120 @@
+import { writeFile } from 'node:fs/promises';
+import type { CommentTarget } from '../../src/core/actions.js';
+import { TagConflictError } from '../../src/errors.js';
+import type { CommitInfo, EnsureTagResult, Platform, ReleaseInput, StatusInput, TagInfo, UpsertResult } from '../../src/platforms/platform.js';
+
+/**
+ * The Platform port in memory: the fake the service tests run against, and the
+ * reference the contract suite holds the real adapters to. State is public so tests
+ * can arrange and inspect it.
+ */
+export interface MemoryRepo {
+  defaultBranch: string;
+  /** sha -> commit */
+  commits: Map<string, CommitInfo & { files: Record<string, string>; archive?: Buffer }>;
+  /** branch -> shas from oldest to newest */
+  branches: Map<string, string[]>;
+  tags: Map<string, string>;
+  protectedTags: Set<string>;
+  /** change request number -> commits it contains */
+  changeRequests: Map<number, string[]>;
+  comments: Array<{ id: number; target: CommentTarget; body: string; edits: number }>;
+  statuses: Array<{ sha: string } & StatusInput>;
+  releases: Map<string, ReleaseInput>;
+  /** Every write, in order, for assertions on idempotency. */
+  writes: string[];
+}
+
+export function emptyRepo(defaultBranch = 'main'): MemoryRepo {
+  return {
+    defaultBranch,
+    commits: new Map(),
+    branches: new Map([[defaultBranch, []]]),
+    tags: new Map(),
+    protectedTags: new Set(),
+    changeRequests: new Map(),
+    comments: [],
+    statuses: [],
+    releases: new Map(),
+    writes: [],
+  };
+}
+
+/** Adds a commit on a branch with the given files (a full tree: nothing is inherited). */
+export function commit(repo: MemoryRepo, branch: string, sha: string, message: string, files: Record<string, string>): string {
+  repo.commits.set(sha, { sha, message, files });
+  repo.branches.set(branch, [...(repo.branches.get(branch) ?? []), sha]);
+  return sha;
+}
+
+function sameTarget(a: CommentTarget, b: CommentTarget): boolean {
+  return a.kind === 'change-request' && b.kind === 'change-request' ? a.number === b.number : a.kind === 'commit' && b.kind === 'commit' && a.sha === b.sha;
+}
+
+export function memoryPlatform(repo: MemoryRepo): Platform {
+  const resolve = (ref: string): string | null => {
+    if (repo.commits.has(ref)) return ref;
+    const branch = repo.branches.get(ref);
+    if (branch !== undefined) return branch[branch.length - 1] ?? null;
+    return repo.tags.get(ref) ?? null;
+  };
+  let nextComment = 1;
+  return {
+    defaultBranch: () => Promise.resolve(repo.defaultBranch),
+    resolveCommit: (ref) => {
+      const sha = resolve(ref);
+      const c = sha === null ? undefined : repo.commits.get(sha);
+      return Promise.resolve(c === undefined ? null : { sha: c.sha, message: c.message });
+    },
+    readFile: (path, ref) => {
+      const sha = resolve(ref);
+      const c = sha === null ? undefined : repo.commits.get(sha);
+      return Promise.resolve(c !== undefined && Object.hasOwn(c.files, path) ? (c.files[path] ?? null) : null);
+    },
+    getTag: (name) => {
+      const sha = repo.tags.get(name);
+      return Promise.resolve(sha === undefined ? null : { name, sha });
+    },
+    listTags: () => Promise.resolve([...repo.tags].map(([name, sha]): TagInfo => ({ name, sha }))),
+    ensureTag: (name, sha): Promise<EnsureTagResult> => {
+      const existing = repo.tags.get(name);
+      if (existing === sha) return Promise.resolve('exists');
+      if (existing !== undefined) return Promise.reject(new TagConflictError(name, existing, sha));
+      repo.tags.set(name, sha);
+      repo.writes.push(`tag ${name} ${sha}`);
+      return Promise.resolve('created');
+    },
+    isTagProtected: (name) => Promise.resolve(repo.tags.has(name) ? repo.protectedTags.has(name) : null),
+    branchesContaining: (sha) => Promise.resolve([...repo.branches].filter(([, shas]) => shas.includes(sha)).map(([name]) => name)),
+    changeRequestsForCommit: (sha) => Promise.resolve([...repo.changeRequests].filter(([, shas]) => shas.includes(sha)).map(([n]) => n)),
+    upsertComment: (target, body, marker): Promise<UpsertResult> => {
+      const mine = repo.comments.find((c) => sameTarget(c.target, target) && c.body.startsWith(marker));
+      if (mine === undefined) {
+        repo.comments.push({ id: nextComment++, target, body, edits: 0 });
+        repo.writes.push(`comment ${JSON.stringify(target)}`);
+        return Promise.resolve('created');
+      }
+      if (mine.body === body) return Promise.resolve('unchanged');
+      mine.body = body;
+      mine.edits++;
+      repo.writes.push(`edit ${mine.id}`);
+      return Promise.resolve('updated');
+    },
+    setStatus: (sha, status) => {
+      repo.statuses.push({ sha, ...status });
+      repo.writes.push(`status ${sha} ${status.state}`);
+      return Promise.resolve();
+    },
+    downloadArchive: async (sha, destFile) => {
+      const archive = repo.commits.get(sha)?.archive;
+      if (archive === undefined) throw new Error(`no archive for ${sha}`);
+      await writeFile(destFile, archive);
+    },
+    ensureRelease: (release) => {
+      const had = repo.releases.has(release.tag);
+      repo.releases.set(release.tag, release);
+      repo.writes.push(`release ${release.tag}`);
+      return Promise.resolve(had ? 'updated' : 'created');
+    },
+  };
+}
