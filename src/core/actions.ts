@@ -8,7 +8,13 @@ export type CommentTarget = { readonly kind: 'change-request'; readonly number: 
 
 export type Action =
   | { readonly kind: 'set-status'; readonly sha: string; readonly state: StatusState; readonly description: string }
-  | { readonly kind: 'upsert-comment'; readonly target: CommentTarget; readonly body: string }
+  | {
+      readonly kind: 'upsert-comment';
+      readonly target: CommentTarget;
+      readonly body: string;
+      /** Only edit an existing comment; never start one (nothing worth a new comment). */
+      readonly onlyIfExists?: boolean;
+    }
   | { readonly kind: 'ensure-tag'; readonly tag: string; readonly sha: string; readonly message: string }
   | {
       readonly kind: 'enqueue-publish';

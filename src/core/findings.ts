@@ -29,7 +29,9 @@ export type FindingCode =
   | 'invalid-config'
   | 'config-note'
   | 'project-problem'
-  | 'no-registries';
+  | 'no-registries'
+  | 'release-branch'
+  | 'tag-unprotected';
 
 export interface Finding {
   readonly code: FindingCode;

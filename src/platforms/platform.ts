@@ -18,7 +18,12 @@ export interface TagInfo {
 }
 
 export type EnsureTagResult = 'created' | 'exists';
-export type UpsertResult = 'created' | 'updated' | 'unchanged';
+export type UpsertResult = 'created' | 'updated' | 'unchanged' | 'absent';
+
+export interface UpsertOptions {
+  /** false: edit our comment if it exists, else do nothing and return 'absent'. Default true. */
+  readonly createIfMissing?: boolean;
+}
 
 export interface StatusInput {
   readonly state: StatusState;
@@ -57,7 +62,7 @@ export interface Platform {
   /** Open or merged change requests that contain sha (to comment on the one that brought a version). */
   changeRequestsForCommit(sha: string): Promise<number[]>;
   /** Creates or edits our one comment, found by the hidden marker at the start of its body. */
-  upsertComment(target: CommentTarget, body: string, marker: string): Promise<UpsertResult>;
+  upsertComment(target: CommentTarget, body: string, marker: string, options?: UpsertOptions): Promise<UpsertResult>;
   setStatus(sha: string, status: StatusInput): Promise<void>;
   /** Writes the .tar.gz of the tree at sha to destFile. */
   downloadArchive(sha: string, destFile: string): Promise<void>;

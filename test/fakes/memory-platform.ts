@@ -87,8 +87,9 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
     isTagProtected: (name) => Promise.resolve(repo.tags.has(name) ? repo.protectedTags.has(name) : null),
     branchesContaining: (sha) => Promise.resolve([...repo.branches].filter(([, shas]) => shas.includes(sha)).map(([name]) => name)),
     changeRequestsForCommit: (sha) => Promise.resolve([...repo.changeRequests].filter(([, shas]) => shas.includes(sha)).map(([n]) => n)),
-    upsertComment: (target, body, marker): Promise<UpsertResult> => {
+    upsertComment: (target, body, marker, options): Promise<UpsertResult> => {
       const mine = repo.comments.find((c) => sameTarget(c.target, target) && c.body.startsWith(marker));
+      if (mine === undefined && options?.createIfMissing === false) return Promise.resolve('absent');
       if (mine === undefined) {
         repo.comments.push({ id: nextComment++, target, body, edits: 0 });
         repo.writes.push(`comment ${JSON.stringify(target)}`);

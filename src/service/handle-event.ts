@@ -1,0 +1,118 @@
+import type { Action } from '../core/actions.js';
+import type { PublishedVersions } from '../core/checks.js';
+import { commitTriggerRelease, configOf, decideChangeRequest, decideRelease, isReleaseTagCandidate } from '../core/decide.js';
+import type { ChangeRequestEvent, PushEvent, TagEvent } from '../core/decide.js';
+import type { RepoEvent, RepoRef } from '../core/events.js';
+import type { Logger } from '../logger.js';
+import type { Platform } from '../platforms/platform.js';
+import { gatherChangeFacts } from './change-facts.js';
+import type { FactSources } from './change-facts.js';
+import { executeActions } from './execute-actions.js';
+import type { ActionOutcome, ExecuteDeps } from './execute-actions.js';
+
+export interface ServiceDeps {
+  platformFor(repo: RepoRef): Platform;
+  /** Versions already on the repository's target indexes; omitted: not checked. */
+  publishedVersions?(repo: RepoRef, registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
+  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], deliveryId: string): Promise<{ jobId: string; created: boolean }>;
+  readonly log: Logger;
+}
+
+export interface HandledEvent {
+  readonly actions: readonly Action[];
+  readonly outcomes: readonly ActionOutcome[];
+}
+
+function sourcesAt(platform: Platform, repo: RepoRef, ref: string, deps: ServiceDeps, target: FactSources['target'] = null): FactSources {
+  return {
+    readHeadFile: (path) => platform.readFile(path, ref),
+    target,
+    listTags: async () => (await platform.listTags()).map((t) => t.name),
+    ...(deps.publishedVersions === undefined ? {} : { publishedVersions: (registries, project) => deps.publishedVersions!(repo, registries, project) }),
+  };
+}
+
+/**
+ * One event reads the same few files more than once (the config first, to see whether
+ * the event matters at all, then everything); a per-event memo keeps that to one request.
+ */
+function withMemoizedReads(platform: Platform): Platform {
+  const reads = new Map<string, Promise<string | null>>();
+  const readFile = (path: string, ref: string): Promise<string | null> => {
+    const key = `${ref}\u0000${path}`;
+    let read = reads.get(key);
+    if (read === undefined) {
+      read = platform.readFile(path, ref);
+      reads.set(key, read);
+    }
+    return read;
+  };
+  // A proxy rather than a spread: adapters may be classes whose methods live on the prototype.
+  return new Proxy(platform, {
+    get(target, prop, receiver) {
+      if (prop === 'readFile') return readFile;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** gather facts through the Platform -> decide (pure) -> execute through the Platform. */
+export async function handleEvent(event: RepoEvent, deps: ServiceDeps): Promise<HandledEvent> {
+  const log = deps.log.child({ deliveryId: event.meta.deliveryId, repo: event.repo.path, event: event.kind });
+  const platform = withMemoizedReads(deps.platformFor(event.repo));
+  const actions = await decide(event, platform, deps);
+  const outcomes = await executeActions(actions, {
+    platform,
+    enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta.deliveryId),
+    log,
+  });
+  return { actions, outcomes };
+}
+
+async function decide(event: RepoEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
+  switch (event.kind) {
+    case 'tag-pushed':
+      return decideTag(event, platform, deps);
+    case 'branch-pushed':
+      return decidePush(event, platform, deps);
+    case 'change-request':
+      return decideChange(event, platform, deps);
+  }
+}
+
+async function releaseFacts(event: TagEvent | PushEvent, tag: string, platform: Platform, deps: ServiceDeps, defaultBranch: string) {
+  const gathered = await gatherChangeFacts(sourcesAt(platform, event.repo, event.sha, deps), tag);
+  const config = configOf(gathered.facts);
+  const [branchesWithCommit, tagProtected] = await Promise.all([
+    platform.branchesContaining(event.sha),
+    config.requireProtectedTag ? (event.kind === 'tag-pushed' && event.protected !== null ? event.protected : platform.isTagProtected(tag)) : null,
+  ]);
+  return { change: gathered.facts, projectName: gathered.project.name, backend: gathered.project.backend, defaultBranch, branchesWithCommit, tagProtected };
+}
+
+async function decideTag(event: TagEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
+  // Read the config alone first: most tags in most repos are not release tags.
+  const configOnly = await gatherChangeFacts({ readHeadFile: (p) => platform.readFile(p, event.sha), target: null, listTags: async () => [] }, event.tag);
+  if (!isReleaseTagCandidate(event.tag, configOf(configOnly.facts))) {
+    return [{ kind: 'ignore', reason: `tag ${event.tag} is not a release tag` }];
+  }
+  const defaultBranch = event.repo.defaultBranch ?? (await platform.defaultBranch());
+  return decideRelease(event, await releaseFacts(event, event.tag, platform, deps, defaultBranch));
+}
+
+async function decidePush(event: PushEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
+  const defaultBranch = event.repo.defaultBranch ?? (await platform.defaultBranch());
+  if (event.branch !== defaultBranch) return [{ kind: 'ignore', reason: `push to ${event.branch}, not the default branch` }];
+  const message = event.headMessage ?? (await platform.resolveCommit(event.sha))?.message ?? null;
+  const configOnly = await gatherChangeFacts({ readHeadFile: (p) => platform.readFile(p, event.sha), target: null, listTags: async () => [] }, null);
+  const release = commitTriggerRelease({ ...event, headMessage: message }, configOf(configOnly.facts), defaultBranch);
+  if (release === null) return [{ kind: 'ignore', reason: 'the head commit does not start with a version, or the commit trigger is off' }];
+  return decideRelease(event, await releaseFacts(event, release.tag, platform, deps, defaultBranch));
+}
+
+async function decideChange(event: ChangeRequestEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
+  const target = { branch: event.targetBranch, readFile: (path: string) => platform.readFile(path, event.targetBranch) };
+  const gathered = await gatherChangeFacts(sourcesAt(platform, event.repo, event.headSha, deps, target), null);
+  return decideChangeRequest(event, { change: gathered.facts, projectName: gathered.project.name });
+}
