@@ -1,0 +1,200 @@
+// An honest fake GitLab REST API (v4) on 127.0.0.1 for the adapter tests: the routes in
+// fake-gitlab-*-routes.ts (each file names the gitlabhq doc/api pages it follows), plus
+// whatever route modules a test plugs in with `startFakeGitlab({ routes })`.
+//   auth:   `PRIVATE-TOKEN: <token>` or `Authorization: Bearer <token>`; otherwise
+//           401 {"message":"401 Unauthorized"} (lib/api/helpers.rb unauthorized!)
+//   :id     a numeric project id or the URL-encoded path (`group%2Fproject`);
+//           unknown: 404 {"message":"404 Project Not Found"}
+//   other:  unknown routes 404 {"error":"404 Not Found"} (Grape's catch-all)
+// Faults: the next N requests to a route answer 429 (with Retry-After) / 500 / 502 / 503,
+// optionally after performing the write, which is the lost-response case a retrying
+// client turns into a duplicate. Every request is logged for assertions.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { json, matchRoute, routeKey } from './fake-gitlab-http.js';
+import type { FakeRoute, Reply } from './fake-gitlab-http.js';
+import { notesRoutes } from './fake-gitlab-notes-routes.js';
+import { releaseRoutes } from './fake-gitlab-release-routes.js';
+import { repoRoutes } from './fake-gitlab-repo-routes.js';
+import { findProject, newState } from './fake-gitlab-state.js';
+import type { FakeGitlabState, FakeProject, FakeUser } from './fake-gitlab-state.js';
+
+export interface FakeGitlabOptions {
+  /** Extra route modules, tried before the built-in ones. */
+  routes?: readonly FakeRoute[];
+}
+
+export interface FaultSpec {
+  /** `METHOD pattern`, e.g. `POST /projects/:id/repository/tags` (see routeKey). */
+  route: string;
+  status: 429 | 500 | 502 | 503;
+  count?: number;
+  retryAfter?: number;
+  /** Perform the request first, then answer the fault (the response is lost). */
+  afterWrite?: boolean;
+}
+
+export interface LoggedRequest {
+  readonly method: string;
+  /** The raw request target below the origin, still URL-encoded. */
+  readonly url: string;
+  readonly route: string | null;
+  readonly status: number;
+  readonly userId: number | null;
+  readonly faulted: boolean;
+}
+
+export interface FakeGitlab {
+  /** Origin to give @gitbeaker/rest as `host`. */
+  readonly url: string;
+  readonly state: FakeGitlabState;
+  readonly log: LoggedRequest[];
+  addUser(username: string, token: string): FakeUser;
+  addProject(pathWithNamespace: string, defaultBranch?: string): FakeProject;
+  fault(spec: FaultSpec): void;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+async function readInput(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT) return null;
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  const priv = req.headers['private-token'];
+  if (typeof priv === 'string') return priv;
+  const auth = req.headers.authorization;
+  return auth !== undefined && /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
+}
+
+function faultReply(spec: FaultSpec): Reply {
+  if (spec.status === 429) {
+    // Rack::Attack's throttled response (doc/user/gitlab_com/_index.md, rate limits).
+    return { status: 429, raw: Buffer.from('Retry later\n'), headers: { 'Content-Type': 'text/plain', 'Retry-After': String(spec.retryAfter ?? 60), 'RateLimit-Remaining': '0' } };
+  }
+  if (spec.status === 500) return json(500, { message: '500 Internal Server Error' });
+  // 502/503 come from the proxy in front of Rails, as HTML.
+  const text = spec.status === 502 ? '502 Bad Gateway' : '503 Service Unavailable';
+  return { status: spec.status, raw: Buffer.from(`<html><body><h1>${text}</h1></body></html>`), headers: { 'Content-Type': 'text/html' } };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
+  let payload: Buffer = Buffer.alloc(0);
+  if (reply.raw !== undefined) payload = reply.raw;
+  else if (reply.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(reply.body));
+    headers['Content-Type'] ??= 'application/json';
+  }
+  headers['Content-Length'] = String(payload.length);
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<FakeGitlab> {
+  const state = newState();
+  const routes: FakeRoute[] = [...(options.routes ?? []), ...repoRoutes, ...notesRoutes, ...releaseRoutes];
+  const log: LoggedRequest[] = [];
+  const faults: Array<FaultSpec & { left: number }> = [];
+  let origin = '';
+
+  const answer = async (req: IncomingMessage): Promise<{ reply: Reply; route: string | null; userId: number | null; faulted: boolean }> => {
+    const target = new URL(req.url ?? '/', 'http://fake.invalid');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    if (!rawPath.startsWith('/api/v4/')) return { reply: json(404, { error: '404 Not Found' }), route: null, userId: null, faulted: false };
+    const path = rawPath.slice('/api/v4'.length);
+    let params: Record<string, string> | null = null;
+    const route = routes.find((r) => r.method === method && (params = matchRoute(r.pattern, path)) !== null);
+    if (route === undefined || params === null) return { reply: json(404, { error: '404 Not Found' }), route: null, userId: null, faulted: false };
+    const key = routeKey(route);
+    const input = await readInput(req);
+    const token = tokenOf(req);
+    const user = token === undefined ? undefined : state.users.find((u) => u.token === token);
+    if (user === undefined) return { reply: json(401, { message: '401 Unauthorized' }), route: key, userId: null, faulted: false };
+    const fault = faults.find((f) => f.route === key && f.left > 0);
+    if (fault !== undefined) fault.left--;
+    if (fault !== undefined && fault.afterWrite !== true) return { reply: faultReply(fault), route: key, userId: user.id, faulted: true };
+    if (input === null) return { reply: json(400, { message: '400 Bad request - body is not valid' }), route: key, userId: user.id, faulted: false };
+    const found: Record<string, string> = params;
+    let project: FakeProject | undefined;
+    if (found['id'] !== undefined) {
+      project = findProject(state, found['id']);
+      if (project === undefined) return { reply: json(404, { message: '404 Project Not Found' }), route: key, userId: user.id, faulted: false };
+    }
+    const merged = { ...Object.fromEntries(target.searchParams), ...input };
+    const reply = route.handle({ state, user, params: found, input: merged, query: target.searchParams, project: project as FakeProject, origin, path });
+    if (fault !== undefined) return { reply: faultReply(fault), route: key, userId: user.id, faulted: true };
+    return { reply, route: key, userId: user.id, faulted: false };
+  };
+
+  const server = createServer((req, res) => {
+    answer(req).then(
+      ({ reply, route, userId, faulted }) => {
+        log.push({ method: req.method ?? 'GET', url: req.url ?? '/', route, status: reply.status, userId, faulted });
+        send(res, reply);
+      },
+      (error: unknown) => {
+        log.push({ method: req.method ?? 'GET', url: req.url ?? '/', route: null, status: 500, userId: null, faulted: false });
+        send(res, json(500, { message: `500 Internal Server Error (fake: ${String(error)})` }));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: origin,
+    state,
+    log,
+    addUser: (username, token) => {
+      const user: FakeUser = { id: state.nextId(), username, token };
+      state.users.push(user);
+      return user;
+    },
+    addProject: (pathWithNamespace, defaultBranch = 'main') => {
+      const project: FakeProject = {
+        id: state.nextId(),
+        pathWithNamespace,
+        defaultBranch,
+        commits: new Map(),
+        branches: new Map([[defaultBranch, []]]),
+        tags: new Map(),
+        protectedTags: [],
+        mergeRequests: new Map(),
+        notes: [],
+        statuses: [],
+        releases: new Map(),
+        archives: new Map(),
+      };
+      state.projects.push(project);
+      return project;
+    },
+    fault: (spec) => faults.push({ ...spec, left: spec.count ?? 1 }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
