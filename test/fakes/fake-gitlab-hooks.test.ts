@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Gitlab } from '@gitbeaker/rest';
 import { startFakeGitlab } from './fake-gitlab-hooks.js';
 import type { FakeGitlab, FakeGitlabOptions } from './fake-gitlab-hooks.js';
 
@@ -76,5 +77,19 @@ describe('fake GitLab hooks endpoints', () => {
     expect(fake.groupHooks.get('acme')?.[0]?.token).toBe('');
     expect((await get(`/groups/acme/hooks/${id}`, 'good', { method: 'DELETE' })).status).toBe(204);
     expect(fake.writes()).toBe(3);
+  });
+
+  it('works with the real client, @gitbeaker/rest: all pages, hooks in snake_case, token scopes, 403 as an error', async () => {
+    fake = await startFakeGitlab(base);
+    const api = new Gitlab({ host: fake.url, token: 'good' });
+    const projects = await api.Groups.allProjects('acme', { includeSubgroups: true, archived: false, perPage: 2 });
+    expect(projects.map((p) => p.id).sort()).toEqual([1, 3, 4, 5]);
+    const hook = await api.GroupHooks.add('acme', 'https://x.test/h', { tagPushEvents: true, token: 's3cret' });
+    expect(hook).toMatchObject({ url: 'https://x.test/h', tag_push_events: true });
+    expect(fake.groupHooks.get('acme')?.[0]?.token).toBe('s3cret');
+    expect((await api.GroupHooks.all('acme')).map((h) => h.id)).toEqual([hook.id]);
+    expect(await api.PersonalAccessTokens.show({ tokenId: 'self' })).toMatchObject({ scopes: ['api'] });
+    const reader = new Gitlab({ host: fake.url, token: 'reader' });
+    await expect(reader.GroupHooks.add('acme', 'https://x.test/h')).rejects.toMatchObject({ cause: { response: { status: 403 } } });
   });
 });
