@@ -3,7 +3,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createPublishWorker } from './jobs/publish-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
-import type { PublishJobResult, SourcePort } from './jobs/publish-processor.js';
+import type { PublishJobResult } from './jobs/publish-processor.js';
+import type { Platform } from './platforms/platform.js';
 import { DEFAULT_REDIS_URL, redisConnection } from './jobs/queues.js';
 import { redisLedger } from './jobs/release-ledger.js';
 import { buildDistributions } from './publishing/build.js';
@@ -24,7 +25,8 @@ export interface WorkerOptions {
   readonly server: ServerConfig;
   readonly log: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly forgeSources?: Partial<Record<PublishJobData['platform'], SourcePort>>;
+  /** The forge Platform of a job's repository; omitted: this worker publishes local jobs only. */
+  readonly platformFor?: (data: PublishJobData) => Platform | null;
   readonly gitlabUrl?: string;
 }
 
@@ -46,7 +48,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       dataDir: config.dataDir,
       registries: server.registries,
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
-      forgeSources: options.forgeSources ?? {},
+      platformFor: options.platformFor ?? (() => null),
       build: buildDistributions,
       buildSettings: {
         isolation: config.buildIsolation,

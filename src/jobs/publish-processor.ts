@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Platform } from '../platforms/platform.js';
 import { loadArtifacts, saveArtifacts } from '../publishing/artifacts.js';
 import type { BuildRequest, BuildResult } from '../publishing/build.js';
 import { checkDistribution, inspectDistribution } from '../publishing/inspect.js';
@@ -15,16 +16,12 @@ import { extractSourceArchive } from '../publishing/source-archive.js';
 import type { PublishJobData } from './publish-job.js';
 import type { ReleaseLedger } from './release-ledger.js';
 
-/** Downloads the source archive (.tar.gz) of `data.sha` to `destFile`. */
-export interface SourcePort {
-  fetchArchive(data: PublishJobData, destFile: string): Promise<void>;
-}
-
 export interface PublishDeps {
   readonly dataDir: string;
   readonly registries: Readonly<Record<string, RegistryEntry>>;
   readonly gitlabUrl?: string;
-  readonly forgeSources: Partial<Record<PublishJobData['platform'], SourcePort>>;
+  /** The repository's Platform for forge jobs (archive download, reporting); null when this worker has no credentials for it. */
+  platformFor(data: PublishJobData): Platform | null;
   readonly build: (request: BuildRequest) => Promise<BuildResult>;
   readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes' | 'sandbox' | 'pipIndexUrl'>;
   readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
@@ -125,9 +122,9 @@ async function fetchSource(data: PublishJobData, destFile: string, deps: Publish
     }
     return;
   }
-  const port = deps.forgeSources[data.platform];
-  if (port === undefined) {
+  const platform = deps.platformFor(data);
+  if (platform === null) {
     throw new AppError('source-unavailable', `this worker cannot download sources from ${data.platform}: it has no ${data.platform} credentials`);
   }
-  await port.fetchArchive(data, destFile);
+  await platform.downloadArchive(data.sha, destFile);
 }

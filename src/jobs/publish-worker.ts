@@ -5,6 +5,7 @@ import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
 import type { PublishJobData } from './publish-job.js';
+import { reportPublished, reportPublishFailed, releaseLinks } from '../service/report-publish.js';
 import { runPublishJob } from './publish-processor.js';
 import type { PublishDeps, PublishJobResult } from './publish-processor.js';
 
@@ -31,14 +32,24 @@ export function createPublishWorker(connection: Redis, settings: WorkerSettings,
     if (!parsed.success) {
       throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: parsed.data.deliveryId });
+    const data = parsed.data;
+    const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: data.deliveryId });
+    const platform = data.platform === 'local' ? null : deps.platformFor(data);
+    let result: PublishJobResult;
     try {
-      return await runPublishJob(job.id ?? 'unknown', parsed.data, { ...deps, log: jobLog });
+      result = await runPublishJob(job.id ?? 'unknown', data, { ...deps, log: jobLog });
     } catch (error) {
       const final = toWorkerError(error);
-      jobLog.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
+      const lastAttempt = final instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      jobLog.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !lastAttempt }, final.message);
+      if (lastAttempt && platform !== null) {
+        await reportPublishFailed(platform, data, final.message).catch((e: unknown) => jobLog.error({ err: (e as Error).message }, 'could not report the failure'));
+      }
       throw final;
     }
+    // Reporting errors are retried with the job: every publish step before it is idempotent.
+    if (platform !== null) await reportPublished(platform, data, result, releaseLinks(data, result, deps.registries, deps.gitlabUrl), jobLog);
+    return result;
   };
   const worker = new Worker<PublishJobData, PublishJobResult>(PUBLISH_QUEUE, processor, {
     connection,

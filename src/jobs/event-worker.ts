@@ -1,0 +1,36 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { handleEvent } from '../service/handle-event.js';
+import type { ServiceDeps } from '../service/handle-event.js';
+import { EVENT_QUEUE, repoEventSchema } from './event-job.js';
+import type { EventJobData } from './event-job.js';
+import { toWorkerError } from './publish-worker.js';
+import type { WorkerSettings } from './publish-worker.js';
+
+export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger): Worker<EventJobData> {
+  const processor = async (job: Job<EventJobData>): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
+    const parsed = repoEventSchema.safeParse(job.data.event);
+    if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    try {
+      const handled = await handleEvent(parsed.data, { ...deps, log: log.child({ jobId: job.id }) });
+      return { outcomes: handled.outcomes.map((o) => ({ action: o.action, result: o.result })) };
+    } catch (error) {
+      const final = toWorkerError(error);
+      log.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
+      throw final;
+    }
+  };
+  const worker = new Worker<EventJobData>(EVENT_QUEUE, processor, {
+    connection,
+    prefix: settings.prefix,
+    concurrency: Math.max(settings.concurrency, 4),
+    lockDuration: settings.lockDurationMs,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  worker.on('error', (error) => log.error({ err: error.message }, 'event worker connection error'));
+  return worker;
+}
