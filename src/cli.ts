@@ -8,6 +8,7 @@ import { checkCommand, CHECK_USAGE } from './cli/check-command.js';
 import { jobsCommand, JOBS_USAGE } from './cli/jobs-command.js';
 import { workerCommand, WORKER_USAGE } from './cli/worker-command.js';
 import { uploadCommand, UPLOAD_USAGE } from './cli/upload-command.js';
+import { gitlabCommand, GITLAB_USAGE } from './cli/gitlab-command.js';
 
 export const HELP = `usage: pyrelease <command> [options]
 
@@ -17,6 +18,8 @@ Commands:
   check [DIR] [--tag TAG] [--target REF]   run the merge-request version checks on a checkout
   upload [--repository-url URL] [-u USER] [-p PASSWORD] [--skip-existing] FILES...
                                            upload distributions like twine upload
+  gitlab install|uninstall --group GROUP --webhook-url URL [--dry-run]
+                                           install the service's webhook on a GitLab group
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
   serve                                    run the service (prints its configuration for now)
@@ -35,6 +38,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   check: { run: checkCommand, usage: CHECK_USAGE },
   serve: { run: (args, io) => serveCommand(args, io, HELP), usage: HELP },
   upload: { run: uploadCommand, usage: UPLOAD_USAGE },
+  gitlab: { run: gitlabCommand, usage: GITLAB_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },
   jobs: { run: jobsCommand, usage: JOBS_USAGE },
 };

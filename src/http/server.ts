@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handler: Handler;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * A plain node:http server: few routes, no framework, so the webhook path stays short
+ * and its limits (body size, timeouts) are ours to set. Unknown paths are 404, wrong
+ * methods 405, and a handler that throws is a 500 without details.
+ */
+export function createHttpServer(routes: readonly Route[], log: Logger): Server {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const matching = routes.filter((r) => r.path === path);
+    const route = matching.find((r) => r.method === req.method);
+    if (route === undefined) {
+      req.resume();
+      if (matching.length > 0) sendJson(res, 405, { error: 'method not allowed' }, { allow: matching.map((r) => r.method).join(', ') });
+      else sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    Promise.resolve()
+      .then(() => route.handler(req, res))
+      .catch((error: unknown) => {
+        log.error({ path, err: error instanceof Error ? error.message : String(error) }, 'request handler failed');
+        sendJson(res, 500, { error: 'internal error' });
+      });
+  });
+  // Slow senders must not hold sockets forever: a webhook body arrives in seconds.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+export function listen(server: Server, port: number, host: string): Promise<{ port: number; host: string }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({ port: typeof address === 'object' && address !== null ? address.port : port, host });
+    });
+  });
+}
