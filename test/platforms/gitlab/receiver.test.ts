@@ -141,6 +141,12 @@ describe('gitlabWebhookHandler', () => {
     expect(logLines[0]).not.toContain(marker);
   });
 
+  it('authenticates before it parses: broken JSON without credentials is a 401, not a 400', async () => {
+    const res = await post('{"object_kind": "tag_pu', { 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': 'guess' });
+    expect(res.status).toBe(401);
+    expect(lastLog()).toMatchObject({ outcome: 'unauthorized' });
+  });
+
   it('answers 400 to truncated JSON', async () => {
     const res = await post(tagPush.slice(0, 200), withToken('Tag Push Hook'));
     expect(res).toMatchObject({ status: 400, json: { status: 'invalid', reason: 'malformed JSON' } });
