@@ -18,6 +18,11 @@ function setting<S extends z.ZodType>(env: string, schema: S, description: strin
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** Comma-separated secrets: several at once, so one can be rotated without downtime. */
+const secretList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export const SETTINGS = {
@@ -30,6 +35,11 @@ export const SETTINGS = {
     'Redis for the job queue, e.g. redis://127.0.0.1:6379/0. Unset: the local default port.',
     true,
   ),
+  gitlabUrl: setting('GITLAB_URL', z.string().url().default('https://gitlab.com'), 'GitLab instance: gitlab.com or a self-managed URL. API calls go here only, never to URLs from payloads.'),
+  gitlabToken: setting('GITLAB_TOKEN', z.string().min(1).optional(), 'Token of the bot user (api scope). Unset: GitLab is not served.', true),
+  gitlabWebhookSecret: setting('GITLAB_WEBHOOK_SECRET', secretList, 'Secret tokens GitLab sends in X-Gitlab-Token, comma-separated (rotation).', true),
+  gitlabSigningSecret: setting('GITLAB_WEBHOOK_SIGNING_SECRET', secretList, 'GitLab signing tokens (whsec_...), comma-separated: Standard Webhooks signatures.', true),
+  webhookMaxBodyBytes: setting('PYRELEASE_WEBHOOK_MAX_BODY_BYTES', z.coerce.number().int().min(1024).default(25 * 1024 * 1024), 'Largest webhook body accepted (413 above it, refused before it is read).'),
   dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state: build artifacts kept across job retries.'),
   configFile: setting('PYRELEASE_CONFIG', z.string().min(1).optional(), 'Server config file (YAML): registry targets. Unset: the built-in pypi, testpypi and gitlab targets.'),
   pypirc: setting('PYRELEASE_PYPIRC', z.string().min(1).optional(), 'A .pypirc-style file with [registry] username/password sections.'),
@@ -95,7 +105,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 export function describeConfig(config: Config): Array<{ env: string; value: string; description: string }> {
   return Object.entries(SETTINGS).map(([key, s]) => {
     const value = (config as Record<string, unknown>)[key];
-    const shown = value === undefined ? '(unset)' : s.secret ? maskSecret(String(value)) : String(value);
+    const shown = Array.isArray(value)
+      ? value.length === 0
+        ? '(unset)'
+        : `(${value.length} set)`
+      : value === undefined
+        ? '(unset)'
+        : s.secret
+          ? maskSecret(String(value))
+          : String(value);
     return { env: s.env, value: shown, description: s.description };
   });
 }

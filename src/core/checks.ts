@@ -105,7 +105,7 @@ function dynamicNotice(provider: string, kind: Kind): Finding {
 }
 
 /** Checks that apply to a version about to be released (or proposed for release). */
-function releaseBoundFindings(version: Version, config: RepoConfig, published: readonly PublishedVersions[]): Finding[] {
+function releaseBoundFindings(version: Version, config: RepoConfig, published: readonly PublishedVersions[], kind: Kind): Finding[] {
   const out: Finding[] = [];
   const shown = quote(canonicalizeVersion(version, false));
   if (config.preReleases === 'forbid' && isPrerelease(version)) {
@@ -120,7 +120,14 @@ function releaseBoundFindings(version: Version, config: RepoConfig, published: r
     const same = index.versions.find((v) => canonicalizeVersion(v) === canonical);
     if (same !== undefined) {
       const as = same === canonicalizeVersion(version, false) ? '' : ` (as ${quote(same)})`;
-      out.push(finding('version-already-published', 'error', `${shown} is already published on ${quote(index.registry)}${as}.`, fixAbove(index.versions)));
+      if (kind === 'change') {
+        out.push(finding('version-already-published', 'error', `${shown} is already published on ${quote(index.registry)}${as}.`, fixAbove(index.versions)));
+      } else {
+        // A release is handled again after a redelivery, a sweep or a partial upload:
+        // the publish job compares each file by name and sha256 and finishes the job,
+        // or fails on a file with other content. Refusing here would strand it.
+        out.push(finding('version-already-published', 'notice', `${shown} is already on ${quote(index.registry)}${as}: files with the same content are skipped, and a file with other content fails the release.`, null));
+      }
     }
   }
   return out;
@@ -210,7 +217,7 @@ export function checkChange(facts: ChangeFacts): Finding[] {
       out.push(finding('version-already-tagged', 'error', `${shown} is already released as tag ${quote(twin.tag)}.`, 'Bump the version to one that has no tag yet.', 'project.version'));
     }
   }
-  out.push(...releaseBoundFindings(version, config, facts.published));
+  out.push(...releaseBoundFindings(version, config, facts.published, 'change'));
   return sortFindings(out);
 }
 
@@ -249,6 +256,6 @@ export function checkRelease(facts: ChangeFacts): Finding[] {
 
   // The tag is the release's version; without a tag (commit trigger), pyproject's is.
   const version = facts.tag !== null ? tagVersion : headVersion;
-  if (version !== null) out.push(...releaseBoundFindings(version, config, facts.published));
+  if (version !== null) out.push(...releaseBoundFindings(version, config, facts.published, 'release'));
   return sortFindings(out);
 }

@@ -113,10 +113,12 @@ describe('checkRelease', () => {
     ['invalid pyproject version: no mismatch on top', rel({ head: { version: s('1.1.x') } }), ['error:invalid-version']],
     ['missing version', rel({ head: { version: { kind: 'missing' } } }), ['error:version-missing']],
     ['dynamic version: the tag is the version', rel({ head: { version: { kind: 'dynamic', provider: 'hatch-vcs' } } }), ['notice:dynamic-version']],
-    ['dynamic version: published check applies to the tag', rel({ head: { version: { kind: 'dynamic', provider: 'hatch-vcs' } }, published: [PYPI(['1.1'])] }), ['error:version-already-published', 'notice:dynamic-version']],
+    ['dynamic version: published check applies to the tag', rel({ head: { version: { kind: 'dynamic', provider: 'hatch-vcs' } }, published: [PYPI(['1.1'])] }), ['notice:dynamic-version', 'notice:version-already-published']],
     ['dynamic version without a tag', rel({ tag: null, head: { version: { kind: 'dynamic', provider: 'setuptools-scm' } } }), ['error:version-unknown', 'notice:dynamic-version']],
-    ['commit trigger: pyproject is the version', rel({ tag: null, published: [PYPI(['1.1.0'])] }), ['error:version-already-published']],
-    ['already published as 1.1', rel({ published: [PYPI(['1.0', '1.1'])] }), ['error:version-already-published']],
+    // A release that is on the index already is finished file by file (same sha256
+    // skipped, other content refused by the publish job), so it is a notice, not an error.
+    ['commit trigger: pyproject is the version', rel({ tag: null, published: [PYPI(['1.1.0'])] }), ['notice:version-already-published']],
+    ['already published as 1.1', rel({ published: [PYPI(['1.0', '1.1'])] }), ['notice:version-already-published']],
     ['local version to pypi', rel({ tag: 'v1.1.0+abc', head: { version: s('1.1.0+abc') }, published: [PYPI()] }), ['error:local-version-on-pypi']],
     ['local version to an own index', rel({ tag: 'v1.1.0+abc', head: { version: s('1.1.0+abc') }, published: [OWN()] }), []],
     ['pre-release forbidden', rel({ tag: 'v1.1.0rc1', head: { version: s('1.1.0rc1') }, yml: 'registries: [pypi]\npre-releases: forbid' }), ['error:prerelease-forbidden']],

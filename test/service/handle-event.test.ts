@@ -72,7 +72,6 @@ describe('a pushed release tag', () => {
   it.each([
     ['a tag that disagrees with pyproject.toml', 'v1.2.4', '1.2.3', [], /1\.2\.4/],
     ['a non-canonical tag in strict mode', 'v1.2.3-RC1', '1.2.3rc1', [], /not canonical|canonical/],
-    ['a version already on the index', 'v1.2.3', '1.2.3', ['1.2.3.0'], /already/],
   ])('refuses %s with a failed status and a commit comment, and publishes nothing', async (_name, tag, version, published, pattern) => {
     const { repo, deps, enqueued } = setup(published);
     const at = released(repo, version);
@@ -83,6 +82,14 @@ describe('a pushed release tag', () => {
     expect(repo.comments[0]?.target).toEqual({ kind: 'commit', sha: at });
     expect(repo.comments[0]?.body.startsWith(REPORT_MARKER)).toBe(true);
     expect(repo.comments[0]?.body).toMatch(pattern);
+  });
+
+  it('still queues a release whose version is already on the index: the job finishes it file by file', async () => {
+    const { repo, deps, enqueued } = setup(['1.2.3.0']);
+    const at = released(repo, '1.2.3');
+    await handleEvent(tagEvent('v1.2.3', at), deps);
+    expect(enqueued).toHaveLength(1);
+    expect(repo.statuses.map((s) => s.state)).toEqual(['pending']);
   });
 
   it('refuses a commit that is on no release branch', async () => {
