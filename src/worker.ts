@@ -34,6 +34,8 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, server, log, env } = options;
   const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-worker');
+  // Outages are logged once per reconnect attempt here rather than as ioredis's unhandled-error noise.
+  connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const sandbox = await resolveSandbox(config.buildSandbox);
   if (sandbox === 'none') {
     log.warn(

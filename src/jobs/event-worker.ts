@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { retryAfterBackoff } from './backoff.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { handleEvent } from '../service/handle-event.js';
@@ -29,6 +30,7 @@ export function createEventWorker(connection: Redis, settings: WorkerSettings, d
     concurrency: Math.max(settings.concurrency, 4),
     lockDuration: settings.lockDurationMs,
     maxStalledCount: 3,
+    settings: { backoffStrategy: retryAfterBackoff },
     autorun: false,
   });
   worker.on('error', (error) => log.error({ err: error.message }, 'event worker connection error'));

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { retryAfterBackoff } from './backoff.js';
 import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
@@ -60,6 +61,7 @@ export function createPublishWorker(connection: Redis, settings: WorkerSettings,
     // A worker may be killed more than once (deploys, OOM); each recovery is safe
     // because every step is idempotent, so allow a few before giving up.
     maxStalledCount: 3,
+    settings: { backoffStrategy: retryAfterBackoff },
     autorun: false,
   });
   worker.on('error', (error) => log.error({ err: error.message }, 'worker connection error'));

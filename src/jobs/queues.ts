@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { JobsOptions, QueueOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { RETRY_AFTER_BACKOFF } from './backoff.js';
 import { PUBLISH_QUEUE, publishJobId, publishJobSchema } from './publish-job.js';
 import type { PublishJobData, PublishJobInput } from './publish-job.js';
 
@@ -24,7 +25,8 @@ export function redisConnection(url: string, connectionName = 'pyrelease'): Redi
 export function jobOptions(settings: Pick<QueueSettings, 'attempts' | 'backoffMs'>): JobsOptions {
   return {
     attempts: settings.attempts,
-    backoff: { type: 'exponential', delay: settings.backoffMs },
+    // Exponential, but never sooner than an index's Retry-After (see backoff.ts).
+    backoff: { type: RETRY_AFTER_BACKOFF, delay: settings.backoffMs },
     // Kept so that a duplicate delivery days later still finds the job id and adds
     // nothing (ids deduplicate only while the job exists); the index check covers the rest.
     removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },

@@ -65,7 +65,8 @@ export async function publishHarness(options: { index?: FakeIndexOptions; env?: 
   if (!server.ok) throw new Error(server.errors.join('; '));
   const connection = redisConnection(redisUrl, 'pyrelease-test');
   const queue = publishQueue(connection, { redisUrl, prefix, attempts: loaded.config.jobAttempts, backoffMs: loaded.config.jobBackoffMs });
-  const events = new QueueEvents('publish', { connection: redisConnection(redisUrl, 'pyrelease-test-events'), prefix });
+  const eventsConnection = redisConnection(redisUrl, 'pyrelease-test-events');
+  const events = new QueueEvents('publish', { connection: eventsConnection, prefix });
   await events.waitUntilReady();
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
@@ -104,6 +105,8 @@ export async function publishHarness(options: { index?: FakeIndexOptions; env?: 
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       await events.close();
+      // QueueEvents leaves a connection it was given open.
+      eventsConnection.disconnect();
       connection.disconnect();
       await index.close();
       await rm(dataDir, { recursive: true, force: true });
