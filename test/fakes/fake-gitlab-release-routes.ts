@@ -79,7 +79,7 @@ export const releaseRoutes: FakeRoute[] = [
         return badRequest(`Cannot transition status via :${EVENTS[state] ?? state} from :${live.status} (Reason(s): Status cannot transition via "${EVENTS[state] ?? state}")`);
       }
       const targetUrl = str(ctx.input, 'target_url') ?? null;
-      // A live status keeps its id and changes state; here a new row is kept for the log of transitions.
+      // A live (pending/running) status keeps its id and changes state in place.
       const status: FakeStatus = { id: live?.id ?? ctx.state.nextId(), sha: commit.id, ref, status: state, name, description, targetUrl, authorId: ctx.user.id };
       if (live !== undefined) ctx.project.statuses.splice(ctx.project.statuses.indexOf(live), 1);
       ctx.project.statuses.push(status);

@@ -1,0 +1,176 @@
+// The contract every Platform passes: the in-memory fake, the GitLab adapter (against
+// the fake GitLab) and the GitHub adapter. Each implementation supplies an Arranger that
+// sets up repository state and reads back what the platform wrote.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommentTarget, StatusState } from '../../src/core/actions.js';
+import { TagConflictError } from '../../src/errors.js';
+import type { Platform } from '../../src/platforms/platform.js';
+
+export interface Arranger {
+  /** A commit with a full tree on a branch (created when new), on top of the branch head. */
+  commit(branch: string, sha: string, message: string, files: Record<string, string>): Promise<void>;
+  /** A new branch with the same history as `from`. */
+  branch(name: string, from: string): Promise<void>;
+  tag(name: string, sha: string): Promise<void>;
+  /** Protects exactly this tag name. */
+  protectTag(name: string): Promise<void>;
+  changeRequest(number: number, shas: string[]): Promise<void>;
+  archive(sha: string, bytes: Buffer): Promise<void>;
+  /** Bodies of every comment on the target, oldest first. */
+  comments(target: CommentTarget): Promise<string[]>;
+  /** Statuses the platform set on sha, oldest first (the latest one last). */
+  statuses(sha: string): Promise<Array<{ state: StatusState; description: string }>>;
+  release(tag: string): Promise<{ name: string; description: string; links: Array<{ name: string; url: string }> } | null>;
+}
+
+export interface ContractSubject {
+  platform: Platform;
+  arrange: Arranger;
+  teardown(): Promise<void>;
+}
+
+export const A = 'a'.repeat(40);
+export const B = 'b'.repeat(40);
+export const C = 'c'.repeat(40);
+const MARKER = '<!-- pyrelease:report -->';
+
+export function platformContract(name: string, setup: () => Promise<ContractSubject>): void {
+  describe(`Platform contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let p: Platform;
+    let arrange: Arranger;
+
+    beforeEach(async () => {
+      subject = await setup();
+      p = subject.platform;
+      arrange = subject.arrange;
+      await arrange.commit('main', A, 'first', { 'pyproject.toml': '[project]\nversion = "1.0"\n', 'README.md': 'héllo ✓\n' });
+      await arrange.commit('main', B, '1.1.0\n\nbump', { 'pyproject.toml': '[project]\nversion = "1.1.0"\n' });
+      await arrange.branch('feature', 'main');
+      await arrange.commit('feature', C, 'feature work', { 'pyproject.toml': '[project]\nversion = "2.0.dev0"\n' });
+      await arrange.tag('v1.0', A);
+    });
+
+    afterEach(async () => {
+      await subject.teardown();
+    });
+
+    it('reads the default branch', async () => {
+      expect(await p.defaultBranch()).toBe('main');
+    });
+
+    it.each([
+      ['at a branch', 'pyproject.toml', 'main', '[project]\nversion = "1.1.0"\n'],
+      ['at a tag', 'pyproject.toml', 'v1.0', '[project]\nversion = "1.0"\n'],
+      ['at a sha', 'pyproject.toml', C, '[project]\nversion = "2.0.dev0"\n'],
+      ['as UTF-8', 'README.md', A, 'héllo ✓\n'],
+      ['absent file', 'setup.cfg', 'main', null],
+      ['absent in this tree', 'README.md', B, null],
+      ['absent ref', 'pyproject.toml', 'no-such-branch', null],
+    ])('readFile %s', async (_name, path, ref, expected) => {
+      expect(await p.readFile(path, ref)).toBe(expected);
+    });
+
+    it.each([
+      ['main', { sha: B, message: '1.1.0\n\nbump' }],
+      ['feature', { sha: C, message: 'feature work' }],
+      ['v1.0', { sha: A, message: 'first' }],
+      [A, { sha: A, message: 'first' }],
+      ['nope', null],
+    ])('resolveCommit %s', async (ref, expected) => {
+      expect(await p.resolveCommit(ref)).toEqual(expected);
+    });
+
+    it('lists and reads tags', async () => {
+      await arrange.tag('v1.1.0', B);
+      expect((await p.listTags()).sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+        { name: 'v1.0', sha: A },
+        { name: 'v1.1.0', sha: B },
+      ]);
+      expect(await p.getTag('v1.1.0')).toEqual({ name: 'v1.1.0', sha: B });
+      expect(await p.getTag('v9')).toBeNull();
+    });
+
+    it('ensureTag: created, then exists, then a conflict naming both shas', async () => {
+      expect(await p.ensureTag('v1.1.0', B, 'Release 1.1.0')).toBe('created');
+      expect(await p.getTag('v1.1.0')).toEqual({ name: 'v1.1.0', sha: B });
+      expect(await p.ensureTag('v1.1.0', B, 'Release 1.1.0')).toBe('exists');
+      const error: unknown = await p.ensureTag('v1.1.0', C, 'Release 1.1.0').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TagConflictError);
+      expect(error).toMatchObject({ code: 'tag-conflict', tag: 'v1.1.0', existingSha: B, wantedSha: C });
+      expect(await p.getTag('v1.1.0')).toEqual({ name: 'v1.1.0', sha: B });
+    });
+
+    it('isTagProtected', async () => {
+      await arrange.tag('v1.1.0', B);
+      await arrange.protectTag('v1.1.0');
+      expect(await p.isTagProtected('v1.1.0')).toBe(true);
+      expect(await p.isTagProtected('v1.0')).toBe(false);
+    });
+
+    it.each([
+      ['change request', { kind: 'change-request', number: 5 }],
+      ['commit', { kind: 'commit', sha: B }],
+    ] as Array<[string, CommentTarget]>)('upsertComment on a %s: created, unchanged, updated, and one comment', async (_name, target) => {
+      await arrange.changeRequest(5, [C]);
+      expect(await p.upsertComment(target, `${MARKER}\nfirst`, MARKER)).toBe('created');
+      expect(await p.upsertComment(target, `${MARKER}\nfirst`, MARKER)).toBe('unchanged');
+      expect(await p.upsertComment(target, `${MARKER}\nsecond`, MARKER)).toBe('updated');
+      expect(await arrange.comments(target)).toEqual([`${MARKER}\nsecond`]);
+    });
+
+    it('upsertComment leaves comments without the marker alone', async () => {
+      const target: CommentTarget = { kind: 'change-request', number: 5 };
+      await arrange.changeRequest(5, [C]);
+      expect(await p.upsertComment(target, `${MARKER}\nx`, MARKER)).toBe('created');
+      expect(await p.upsertComment(target, `<!-- other -->\ny`, '<!-- other -->')).toBe('created');
+      expect(await arrange.comments(target)).toEqual([`${MARKER}\nx`, `<!-- other -->\ny`]);
+    });
+
+    it('setStatus is recorded in order', async () => {
+      await p.setStatus(B, { state: 'pending', description: 'checking 1.1.0' });
+      await p.setStatus(B, { state: 'failure', description: 'version not bumped' });
+      // GitLab moves a live pending status to its next state in place, so only the
+      // latest state is common to every forge.
+      const statuses = await arrange.statuses(B);
+      expect(statuses.at(-1)).toEqual({ state: 'failure', description: 'version not bumped' });
+      expect(await arrange.statuses(A)).toEqual([]);
+    });
+
+    it('ensureRelease: created, then updated with the new description and links', async () => {
+      await arrange.tag('v1.1.0', B);
+      const first = { tag: 'v1.1.0', name: 'pkg 1.1.0', description: 'one', links: [{ name: 'pkg-1.1.0.tar.gz', url: 'https://example.invalid/pkg-1.1.0.tar.gz' }] };
+      expect(await p.ensureRelease(first)).toBe('created');
+      const second = { ...first, description: 'two', links: [...first.links, { name: 'pkg-1.1.0-py3-none-any.whl', url: 'https://example.invalid/pkg.whl' }] };
+      expect(await p.ensureRelease(second)).toBe('updated');
+      const stored = await arrange.release('v1.1.0');
+      expect(stored).toMatchObject({ name: 'pkg 1.1.0', description: 'two' });
+      expect(stored?.links.map((l) => l.name).sort()).toEqual(['pkg-1.1.0-py3-none-any.whl', 'pkg-1.1.0.tar.gz']);
+    });
+
+    it('changeRequestsForCommit and branchesContaining', async () => {
+      await arrange.changeRequest(5, [C]);
+      await arrange.changeRequest(6, [B, C]);
+      expect((await p.changeRequestsForCommit(C)).sort()).toEqual([5, 6]);
+      expect(await p.changeRequestsForCommit(A)).toEqual([]);
+      expect((await p.branchesContaining(A)).sort()).toEqual(['feature', 'main']);
+      expect(await p.branchesContaining(C)).toEqual(['feature']);
+    });
+
+    it('downloadArchive writes the bytes', async () => {
+      const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+      await arrange.archive(B, bytes);
+      const dir = await mkdtemp(join(tmpdir(), 'platform-contract-'));
+      try {
+        const dest = join(dir, 'source.tar.gz');
+        await p.downloadArchive(B, dest);
+        expect((await readFile(dest)).equals(bytes)).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
