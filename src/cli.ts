@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { processIo, EXIT_OK, EXIT_USAGE } from './cli/io.js';
 import type { CliIo } from './cli/io.js';
 import { nameCommand, NAME_USAGE } from './cli/name-command.js';
-import { serveCommand } from './cli/serve-command.js';
+import { serveCommand, SERVE_USAGE } from './cli/serve-command.js';
 import { versionCommand, VERSION_USAGE } from './cli/version-command.js';
 import { checkCommand, CHECK_USAGE } from './cli/check-command.js';
 import { jobsCommand, JOBS_USAGE } from './cli/jobs-command.js';
@@ -22,7 +22,7 @@ Commands:
                                            install the service's webhook on a GitLab group
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
-  serve                                    run the service (prints its configuration for now)
+  serve [--no-worker] [--print-config]     run the service: webhooks, and the workers beside them
   help [COMMAND]                           show help
 
 Options:
@@ -36,7 +36,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   version: { run: versionCommand, usage: VERSION_USAGE },
   name: { run: nameCommand, usage: NAME_USAGE },
   check: { run: checkCommand, usage: CHECK_USAGE },
-  serve: { run: (args, io) => serveCommand(args, io, HELP), usage: HELP },
+  serve: { run: serveCommand, usage: SERVE_USAGE },
   upload: { run: uploadCommand, usage: UPLOAD_USAGE },
   gitlab: { run: gitlabCommand, usage: GITLAB_USAGE },
   worker: { run: workerCommand, usage: WORKER_USAGE },

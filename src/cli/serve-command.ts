@@ -1,21 +1,56 @@
+import { parseArgs } from 'node:util';
 import { describeConfig, loadConfig } from '../config.js';
+import { isAppError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startService } from '../main.js';
+import { loadServerConfig } from '../server-config.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 
-/**
- * `pyrelease serve`: for now it validates the configuration and prints what the service
- * would run with (secrets masked). The HTTP server arrives with the forge integrations.
- */
-export function serveCommand(_args: readonly string[], io: CliIo, help: string): number {
-  const result = loadConfig(io.env);
-  if (!result.ok) {
-    io.err(`pyrelease: invalid configuration:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`);
+export const SERVE_USAGE = `usage: pyrelease serve [--no-worker] [--print-config]
+
+Runs the service: the HTTP server (GET /healthz, GET /readyz, POST /webhooks/gitlab)
+and, unless --no-worker, the event and publish workers in the same process. In
+production run web (--no-worker) and workers (pyrelease worker) as separate
+processes, any number of each, on one Redis. Settings come from the environment
+(see README); SIGTERM or SIGINT stops taking webhooks, lets running jobs finish, exits.
+
+  --no-worker      serve HTTP only
+  --print-config   print the effective configuration (secrets masked) and exit
+`;
+
+export async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { 'no-worker': { type: 'boolean', default: false }, 'print-config': { type: 'boolean', default: false } }, strict: true });
+  const loaded = loadConfig(io.env);
+  const server = await loadServerConfig(loaded.ok ? loaded.config.configFile : undefined);
+  if (!loaded.ok || !server.ok) {
+    const errors = [...(loaded.ok ? [] : loaded.errors), ...(server.ok ? [] : server.errors)];
+    io.err(`pyrelease: invalid configuration:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
     return EXIT_INVALID;
   }
-  const rows = describeConfig(result.config);
-  const width = Math.max(...rows.map((r) => r.env.length));
-  io.out(`${help}\nEffective configuration (from the environment and embedded defaults):\n`);
-  io.out(rows.map((r) => `  ${r.env.padEnd(width)}  ${r.value}`).join('\n') + '\n');
-  io.out('\nThe webhook server is not part of this build yet: nothing is listening.\n');
+  if (values['print-config']) {
+    const rows = describeConfig(loaded.config);
+    const width = Math.max(...rows.map((r) => r.env.length));
+    io.out(rows.map((r) => `${r.env.padEnd(width)}  ${r.value}`).join('\n') + '\n');
+    return EXIT_OK;
+  }
+  const log = createLogger(loaded.config.logLevel);
+  let service;
+  try {
+    service = await startService({ config: loaded.config, server: server.config, env: io.env, log, runWorkers: !values['no-worker'] });
+  } catch (error) {
+    io.err(`pyrelease: cannot start: ${isAppError(error) ? error.message : (error as Error).message}\n`);
+    return EXIT_INVALID;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping: no new webhooks; waiting for running jobs');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await service.close();
+  log.info('stopped');
   return EXIT_OK;
 }

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
+import { eventually, gitlabService } from '../helpers/gitlab-service.js';
+import type { GitlabService } from '../helpers/gitlab-service.js';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const sha = (c: string) => c.repeat(40);
+
+let svc: GitlabService | undefined;
+afterEach(async () => {
+  await svc?.close();
+  svc = undefined;
+});
+
+function projectBlock(s: GitlabService) {
+  return { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
+}
+
+function tagPush(s: GitlabService, tag: string, at: string) {
+  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
+}
+
+function mergeRequest(s: GitlabService, iid: number, head: string, action: 'open' | 'update', oldrev: string | null) {
+  const base = fixture('merge-request');
+  const attrs = base['object_attributes'] as Record<string, unknown>;
+  return {
+    ...base,
+    project: projectBlock(s),
+    object_attributes: { ...attrs, iid, action, oldrev, source_branch: 'feature', target_branch: 'main', source_project_id: s.project.id, target_project_id: s.project.id, last_commit: { ...(attrs['last_commit'] as object), id: head } },
+  };
+}
+
+function uploadsPerFile(s: GitlabService): number[] {
+  const counts = new Map<string, number>();
+  for (const u of s.index.uploads) if (u.filename !== null && u.status < 300) counts.set(u.filename, (counts.get(u.filename) ?? 0) + 1);
+  return [...counts.values()];
+}
+
+describe('GitLab end to end: webhook -> server -> queue -> worker -> index and GitLab', () => {
+  it('publishes a pushed release tag once, creates the release and sets a success status', { timeout: 120_000 }, async () => {
+    svc = await gitlabService();
+    const s = svc;
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
+
+    const key = randomUUID();
+    const first = await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: 'queued' });
+    // GitLab's retry of the same delivery, and a second delivery of the same tag.
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key })).body).toEqual({ status: 'duplicate' });
+    await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')));
+
+    const release = await eventually(() => s.project.releases.get('v1.4.0'), 90_000, 'the GitLab release');
+    expect(release.links.map((l) => l.url)).toEqual([`${s.index.simpleUrl}sample-static/`]);
+    await eventually(() => (s.project.statuses.at(-1)?.status === 'success' ? true : undefined), 30_000, 'a success status');
+    expect(s.index.files().map((f) => f.filename).sort()).toEqual(['sample-static-1.4.0.tar.gz', 'sample_static-1.4.0-py3-none-any.whl']);
+    // Let the second delivery finish too, then count.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(uploadsPerFile(s)).toEqual([1, 1]);
+    const everything = [...s.logLines, ...s.project.notes.map((n) => n.body), JSON.stringify([...s.project.releases.values()])].join('\n');
+    for (const secret of [s.secret, s.tokens.gitlab, s.tokens.index]) expect(everything).not.toContain(secret);
+  });
+
+  it('comments once on a merge request that lowers the version, and edits the same note when fixed', { timeout: 60_000 }, async () => {
+    svc = await gitlabService();
+    const s = svc;
+    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('1'), message: '', target: sha('1') });
+    s.project.branches.set('feature', [sha('1')]);
+    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
+    addMergeRequest(s.project, 5, [sha('2')]);
+
+    expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2'), 'open', null))).status).toBe(200);
+    const note = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'MergeRequest'), 10_000, 'the MR note');
+    expect(note.body).toContain('lower than');
+    await eventually(() => (s.project.statuses.some((st) => st.sha === sha('2') && st.status === 'failed') ? true : undefined), 10_000, 'a failed status');
+
+    await s.commitFixture('feature', sha('3'), 'bump', 'setuptools-static', '1.5.0');
+    await s.send('Merge Request Hook', mergeRequest(s, 5, sha('3'), 'update', sha('2')));
+    await eventually(() => (note.body.includes('All version problems are fixed') ? true : undefined), 30_000, 'the edited note');
+    expect(s.project.notes.filter((n) => n.noteable.type === 'MergeRequest')).toHaveLength(1);
+    await eventually(() => (s.project.statuses.some((st) => st.sha === sha('3') && st.status === 'success') ? true : undefined), 10_000, 'a success status');
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token', { 'x-gitlab-token': 'nope' }],
+  ])('answers 401 to %s and does nothing', async (_name, headers) => {
+    svc = await gitlabService();
+    const s = svc;
+    const res = await fetch(`${s.service.url}/webhooks/gitlab`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', ...headers },
+      body: JSON.stringify(tagPush(s, 'v1.0.0', sha('a'))),
+    });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.gitlab.log).toEqual(expect.not.arrayContaining([expect.objectContaining({ method: 'POST' })]));
+  });
+
+  it('serves /healthz and /readyz', async () => {
+    svc = await gitlabService();
+    expect((await fetch(`${svc.service.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${svc.service.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok' });
+  });
+});
