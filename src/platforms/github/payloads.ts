@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * GitHub webhook payloads: ONLY the fields the mapper reads, as loose objects, so that
+ * fields GitHub adds (and the hundreds we ignore) never fail validation. Shapes follow
+ * github/docs "Webhook events and payloads" and the real payloads in
+ * @octokit/webhooks-examples. URLs in payloads are deliberately not read: nothing may
+ * connect to an address a payload names.
+ */
+
+/** A commit (or tag object) id: SHA-1, or SHA-256 for repositories in that format. */
+export const objectSha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'not an object sha');
+
+/** git's "no object": `after` of a deleted ref, `before` of a created one. */
+export const NULL_SHA = /^(?:0{40}|0{64})$/;
+
+const id = z.number().int().nonnegative();
+
+export const repositorySchema = z.looseObject({
+  id,
+  full_name: z.string().min(1),
+  default_branch: z.string().min(1).nullish(),
+});
+
+/** Present on every delivery to a GitHub App; absent on plain repository webhooks. */
+const installationSchema = z.looseObject({ id }).nullish();
+
+const actorSchema = z.looseObject({ login: z.string(), type: z.string().nullish() }).nullish();
+
+/**
+ * push. `head_commit` is the commit the ref now names: for a tag, the tagged commit even
+ * when `after` is an annotated tag object (github.blog changelog 2021-10-01, "The push
+ * webhook payload provides a consistent head_commit on tag creation"). Null on deletion.
+ */
+export const pushSchema = z.looseObject({
+  ref: z.string(),
+  after: z.string(),
+  created: z.boolean().nullish(),
+  deleted: z.boolean().nullish(),
+  head_commit: z.looseObject({ id: objectSha, message: z.string() }).nullish(),
+  repository: repositorySchema,
+  installation: installationSchema,
+});
+
+const branchEnd = z.looseObject({
+  ref: z.string().min(1),
+  sha: objectSha,
+  // Null when the fork the pull request came from has been deleted.
+  repo: z.looseObject({ id }).nullish(),
+});
+
+/** The pull request object, as in pull_request events and GET /repos/{o}/{r}/pulls/{n}. */
+export const pullRequestObjectSchema = z.looseObject({
+  number: id,
+  head: branchEnd,
+  base: branchEnd.extend({ repo: z.looseObject({ id }) }),
+});
+
+/** pull_request. `changes.base` is set when an `edited` action retargeted the pull request. */
+export const pullRequestSchema = z.looseObject({
+  action: z.string(),
+  pull_request: pullRequestObjectSchema,
+  changes: z.looseObject({ base: z.unknown().optional() }).nullish(),
+  repository: repositorySchema,
+  installation: installationSchema,
+});
+
+/** issue_comment: pull requests are issues; `issue.pull_request` marks one. */
+export const issueCommentSchema = z.looseObject({
+  action: z.string(),
+  issue: z.looseObject({ number: id, pull_request: z.looseObject({}).nullish() }),
+  comment: z.looseObject({
+    body: z.string().nullish(),
+    user: actorSchema,
+    performed_via_github_app: z.looseObject({ id: id.nullish(), slug: z.string().nullish() }).nullish(),
+  }),
+  sender: actorSchema,
+  repository: repositorySchema,
+  installation: installationSchema,
+});
+
+/** create (a branch or tag was created). Carries no sha at all. */
+export const createSchema = z.looseObject({
+  ref: z.string(),
+  ref_type: z.string(),
+  repository: repositorySchema,
+});
+
+export type RepositoryPayload = z.infer<typeof repositorySchema>;
+export type PushPayload = z.infer<typeof pushSchema>;
+export type PullRequestObject = z.infer<typeof pullRequestObjectSchema>;
+export type PullRequestPayload = z.infer<typeof pullRequestSchema>;
+export type IssueCommentPayload = z.infer<typeof issueCommentSchema>;
