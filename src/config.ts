@@ -73,6 +73,13 @@ export const SETTINGS = {
     'unshare: builds run in their own user/PID/mount namespaces and cannot read the worker\'s environment through /proc. auto: unshare when the kernel allows it (not under Docker\'s default seccomp profile), else none with a warning.',
   ),
   buildPipIndexUrl: setting('PYRELEASE_BUILD_PIP_INDEX_URL', z.string().url().optional(), 'Index for isolated builds to install build requirements from (PIP_INDEX_URL).', true),
+  sweepIntervalMs: setting(
+    'PYRELEASE_SWEEP_INTERVAL_MS',
+    z.coerce.number().int().min(0).default(600_000),
+    'How often to look for release tags no webhook announced (forges send none for a push of more than three tags). 0 turns the sweep off.',
+  ),
+  sweepMaxAgeDays: setting('PYRELEASE_SWEEP_MAX_AGE_DAYS', z.coerce.number().int().min(1).default(7), 'The sweep ignores release tags on commits older than this.'),
+  sweepTags: setting('PYRELEASE_SWEEP_TAGS', z.coerce.number().int().min(1).max(100).default(5), 'Newest release tags per repository the sweep looks at.'),
   dryRun: setting('PYRELEASE_DRY_RUN', z.enum(['true', 'false']).default('false').transform((v) => v === 'true'), 'Do everything but upload; report what would be uploaded.'),
 } as const;
 

@@ -10,6 +10,8 @@ import type { Route } from './http/server.js';
 import { enqueueEvent, eventQueue } from './jobs/event-queue.js';
 import type { EventJobData } from './jobs/event-job.js';
 import { createEventWorker } from './jobs/event-worker.js';
+import { redisKnownRepos } from './jobs/known-repos.js';
+import { startSweep } from './jobs/sweep-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
 import { DEFAULT_REDIS_URL, enqueuePublish, publishQueue, redisConnection } from './jobs/queues.js';
 import type { Logger } from './logger.js';
@@ -120,7 +122,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   }
 
-  const workers: Array<Worker | RunningWorker> = [];
+  const workers: Array<Worker | RunningWorker | { close(): Promise<void> }> = [];
   let workerConnection: Redis | null = null;
   let workerPublishQueue: Queue<PublishJobData> | null = null;
   if (options.runWorkers) {
@@ -157,9 +159,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         }),
       log,
     };
-    const eventWorker = createEventWorker(workerConnection, { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs }, deps, log);
+    const knownRepos = redisKnownRepos(workerConnection, config.queuePrefix);
+    const eventWorker = createEventWorker(workerConnection, { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs }, deps, log, knownRepos);
     void eventWorker.run();
     workers.push(eventWorker);
+    if (config.sweepIntervalMs > 0 && deps.publishedVersions !== undefined) {
+      workers.push(
+        await startSweep(
+          workerConnection,
+          { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays },
+          { knownRepos, platformFor: deps.platformFor, publishedVersions: deps.publishedVersions, enqueueEvent: (event) => enqueueEvent(events, event), log },
+        ),
+      );
+    }
     workers.push(
       await startWorker({
         config,

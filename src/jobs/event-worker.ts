@@ -8,14 +8,17 @@ import { handleEvent } from '../service/handle-event.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { EVENT_QUEUE, repoEventSchema } from './event-job.js';
 import type { EventJobData } from './event-job.js';
+import type { KnownRepos } from './known-repos.js';
 import { toWorkerError } from './publish-worker.js';
 import type { WorkerSettings } from './publish-worker.js';
 
-export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger): Worker<EventJobData> {
+export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos): Worker<EventJobData> {
   const processor = async (job: Job<EventJobData>): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
     const parsed = repoEventSchema.safeParse(job.data.event);
     if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     try {
+      // Remembered for the sweep, which looks for tags no webhook announced.
+      await knownRepos?.remember(parsed.data.repo, parsed.data.meta.installationId);
       const handled = await handleEvent(parsed.data, { ...deps, log: log.child({ jobId: job.id }) });
       return { outcomes: handled.outcomes.map((o) => ({ action: o.action, result: o.result })) };
     } catch (error) {

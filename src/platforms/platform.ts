@@ -15,6 +15,8 @@ export interface TagInfo {
   readonly name: string;
   /** The commit the tag points at (peeled). */
   readonly sha: string;
+  /** When that commit was made (ISO 8601), where the forge says so cheaply; the sweep's age window uses it. */
+  readonly committedAt?: string | null;
 }
 
 export type EnsureTagResult = 'created' | 'exists';

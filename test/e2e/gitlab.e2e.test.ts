@@ -85,6 +85,23 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     await eventually(() => (s.project.statuses.some((st) => st.sha === sha('3') && st.status === 'success') ? true : undefined), 10_000, 'a success status');
   });
 
+  it('publishes a release tag that no webhook announced, found by the sweep', { timeout: 120_000 }, async () => {
+    svc = await gitlabService({ env: { PYRELEASE_SWEEP_INTERVAL_MS: '500' } });
+    const s = svc;
+    await s.commitFixture('main', sha('c'), 'Release 1.4.0', 'setuptools-static');
+    const commit = s.project.commits.get(sha('c'));
+    if (commit !== undefined) commit.committedDate = new Date().toISOString();
+    // The repository becomes known through any event; then four tags are pushed at
+    // once, for which GitLab sends no webhook at all.
+    const push = { ...fixture('push'), ref: 'refs/heads/main', before: '0'.repeat(40), after: sha('c'), checkout_sha: sha('c'), project_id: s.project.id, project: projectBlock(s), commits: [] };
+    expect((await s.send('Push Hook', push)).status).toBe(200);
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('c'), message: '', target: sha('c') });
+    await eventually(() => (s.index.files().length === 2 ? true : undefined), 90_000, 'the swept release on the index');
+    await eventually(() => s.project.releases.get('v1.4.0'), 30_000, 'the GitLab release');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(uploadsPerFile(s)).toEqual([1, 1]);
+  });
+
   it.each([
     ['no token', {}],
     ['a wrong token', { 'x-gitlab-token': 'nope' }],

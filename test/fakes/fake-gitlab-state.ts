@@ -15,6 +15,8 @@ export interface FakeCommit {
   readonly parentIds: string[];
   /** The whole tree at this commit (nothing is inherited). */
   readonly files: Map<string, Buffer>;
+  /** ISO date; a fixed one when omitted, so responses stay deterministic. */
+  committedDate?: string;
 }
 
 export interface FakeTag {
@@ -153,8 +155,8 @@ export function presentCommit(c: FakeCommit): Record<string, unknown> {
     parent_ids: c.parentIds,
     author_name: 'Fake Author',
     author_email: 'author@example.invalid',
-    created_at: '2026-01-01T00:00:00.000Z',
-    committed_date: '2026-01-01T00:00:00.000Z',
+    created_at: c.committedDate ?? '2026-01-01T00:00:00.000Z',
+    committed_date: c.committedDate ?? '2026-01-01T00:00:00.000Z',
   };
 }
 

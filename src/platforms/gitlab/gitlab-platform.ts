@@ -138,7 +138,7 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     getTag,
     listTags: async () => {
       const tags = await translated('list tags', () => api.Tags.all(pid, { perPage: 100 }));
-      return parsed(tagSchema.array(), tags, 'list tags').map((t) => ({ name: t.name, sha: t.commit.id }));
+      return parsed(tagSchema.array(), tags, 'list tags').map((t) => ({ name: t.name, sha: t.commit.id, committedAt: t.commit.committed_date ?? null }));
     },
     ensureTag: async (name, sha, message) => {
       try {

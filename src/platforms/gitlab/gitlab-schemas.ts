@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const userSchema = z.object({ id: z.number().int() });
 export const projectSchema = z.object({ default_branch: z.string().nullable().optional() });
 export const commitSchema = z.object({ id: z.string(), message: z.string().nullable().optional() });
-export const tagSchema = z.object({ name: z.string(), commit: z.object({ id: z.string() }) });
+export const tagSchema = z.object({ name: z.string(), commit: z.object({ id: z.string(), committed_date: z.string().nullable().optional() }) });
 export const protectedTagSchema = z.object({ name: z.string() });
 export const refSchema = z.object({ type: z.string(), name: z.string() });
 export const mergeRequestSchema = z.object({ iid: z.number().int() });

@@ -1,0 +1,56 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RepoEvent, RepoRef } from '../core/events.js';
+import type { Logger } from '../logger.js';
+import type { Platform } from '../platforms/platform.js';
+import type { ServiceDeps } from '../service/handle-event.js';
+import { sweepRepo } from '../service/sweep.js';
+import type { SweepSettings } from '../service/sweep.js';
+import type { KnownRepos } from './known-repos.js';
+
+export const SWEEP_QUEUE = 'sweep';
+const SCHEDULER_ID = 'missed-release-tags';
+
+export interface SweepWorkerDeps {
+  readonly knownRepos: KnownRepos;
+  platformFor(repo: RepoRef & { installationId: number | null }): Platform;
+  readonly publishedVersions: NonNullable<ServiceDeps['publishedVersions']>;
+  enqueueEvent(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
+  readonly log: Logger;
+}
+
+/** One pass over every known repository; a repository that fails is logged and skipped. */
+export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettings, 'nowMs'>, nowMs: number): Promise<{ repos: number; queued: number; failed: number }> {
+  let queued = 0;
+  let failed = 0;
+  const repos = await deps.knownRepos.list();
+  for (const repo of repos) {
+    try {
+      const events = await sweepRepo(repo, deps.platformFor(repo), { publishedVersions: deps.publishedVersions }, { ...settings, nowMs }, deps.log);
+      for (const event of events) if ((await deps.enqueueEvent(event)).created) queued++;
+    } catch (error) {
+      failed++;
+      deps.log.warn({ repo: repo.path, err: (error as Error).message }, 'sweep could not check a repository');
+    }
+  }
+  deps.log.info({ repos: repos.length, queued, failed }, 'sweep done');
+  return { repos: repos.length, queued, failed };
+}
+
+/** The repeatable sweep job: one scheduler, so several service processes still sweep once per interval. */
+export async function startSweep(
+  connection: Redis,
+  settings: Omit<SweepSettings, 'nowMs'> & { prefix: string; intervalMs: number },
+  deps: SweepWorkerDeps,
+): Promise<{ close(): Promise<void> }> {
+  const queue = new Queue(SWEEP_QUEUE, { connection, prefix: settings.prefix });
+  await queue.upsertJobScheduler(SCHEDULER_ID, { every: settings.intervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const worker = new Worker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 });
+  worker.on('error', (error) => deps.log.warn({ err: error.message }, 'sweep worker connection error'));
+  return {
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
