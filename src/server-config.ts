@@ -3,6 +3,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_REGISTRIES, registryEntrySchema } from './publishing/registries.js';
 import type { RegistryEntry } from './publishing/registries.js';
+import { selfHostedSchema, toSelfHostedConfig } from './selfhosted/self-hosted-config.js';
+import type { SelfHostedConfig } from './selfhosted/self-hosted-config.js';
 
 /**
  * The server config file (PYRELEASE_CONFIG, YAML): what is too structured for
@@ -13,11 +15,14 @@ const registryName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'registry na
 
 export const serverConfigSchema = z.strictObject({
   registries: z.record(registryName, registryEntrySchema).default({}),
+  'self-hosted': selfHostedSchema.optional(),
 });
 
 export interface ServerConfig {
   /** Built-in targets (pypi, testpypi, gitlab) overlaid by the file's. */
   readonly registries: Readonly<Record<string, RegistryEntry>>;
+  /** Self-hosted tagging (GitLab releases -> service repo tags); null when the section is absent. */
+  readonly selfHosted: SelfHostedConfig | null;
 }
 
 export type ServerConfigResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly errors: readonly string[] };
@@ -35,7 +40,14 @@ export function parseServerConfig(text: string | null): ServerConfigResult {
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`) };
   }
-  return { ok: true, config: Object.freeze({ registries: Object.freeze({ ...BUILTIN_REGISTRIES, ...parsed.data.registries }) }) };
+  const selfHosted = parsed.data['self-hosted'];
+  return {
+    ok: true,
+    config: Object.freeze({
+      registries: Object.freeze({ ...BUILTIN_REGISTRIES, ...parsed.data.registries }),
+      selfHosted: selfHosted === undefined ? null : toSelfHostedConfig(selfHosted),
+    }),
+  };
 }
 
 export async function loadServerConfig(path: string | undefined): Promise<ServerConfigResult> {

@@ -12,6 +12,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { branchRoutes } from './fake-gitlab-branch-routes.js';
 import { json, matchRoute, routeKey } from './fake-gitlab-http.js';
 import type { FakeRoute, Reply } from './fake-gitlab-http.js';
 import { notesRoutes } from './fake-gitlab-notes-routes.js';
@@ -113,7 +114,7 @@ function send(res: ServerResponse, reply: Reply): void {
 
 export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<FakeGitlab> {
   const state = newState();
-  const routes: FakeRoute[] = [...(options.routes ?? []), ...repoRoutes, ...notesRoutes, ...releaseRoutes];
+  const routes: FakeRoute[] = [...(options.routes ?? []), ...repoRoutes, ...notesRoutes, ...releaseRoutes, ...branchRoutes];
   const log: LoggedRequest[] = [];
   const faults: Array<FaultSpec & { left: number }> = [];
   let origin = '';

@@ -111,6 +111,18 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
       if (archive === undefined) throw new Error(`no archive for ${sha}`);
       await writeFile(destFile, archive);
     },
+    ensureBranch: (name, sha) => {
+      if (repo.branches.has(name)) return Promise.resolve('exists');
+      const from = [...repo.branches.values()].find((shas) => shas.includes(sha));
+      if (from === undefined && !repo.commits.has(sha)) return Promise.reject(new Error(`no commit ${sha}`));
+      repo.branches.set(name, from === undefined ? [sha] : from.slice(0, from.indexOf(sha) + 1));
+      repo.writes.push(`branch ${name} ${sha}`);
+      return Promise.resolve('created');
+    },
+    branchHead: (name) => {
+      const shas = repo.branches.get(name);
+      return Promise.resolve(shas === undefined ? null : (shas[shas.length - 1] ?? null));
+    },
     ensureRelease: (release) => {
       const had = repo.releases.has(release.tag);
       repo.releases.set(release.tag, release);

@@ -4,6 +4,7 @@ import type { CommentTarget, StatusState } from '../../core/actions.js';
 import { STATUS_CONTEXT } from '../../core/actions.js';
 import { AppError, TagConflictError } from '../../errors.js';
 import type { CommitInfo, Platform, ReleaseInput, StatusInput, TagInfo } from '../platform.js';
+import { branchOps } from './gitlab-branches.js';
 import { ARCHIVE_DOWNLOAD_LIMIT, streamToFile, streamToText } from './gitlab-archive.js';
 import { upsertNote } from './gitlab-comments.js';
 import type { NoteStore, StoredNote } from './gitlab-comments.js';
@@ -198,6 +199,7 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
       await streamToFile(body, destFile, options.archiveLimit ?? ARCHIVE_DOWNLOAD_LIMIT);
     },
     ensureRelease: (release: ReleaseInput) => releaseOps(api, pid).ensure(release),
+    ...branchOps(api, pid),
   };
 }
 
