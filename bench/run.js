@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const self = basename(fileURLToPath(import.meta.url));
+// Helpers that a bench forks itself, not benches of their own.
+const helpers = new Set(['load-generator.js']);
 const benches = readdirSync(here)
-  .filter((name) => name.endsWith('.js') && name !== self)
+  .filter((name) => name.endsWith('.js') && name !== self && !helpers.has(name))
   .sort();
 
 for (const name of benches) {

@@ -1,0 +1,446 @@
+// How fast pyrelease acknowledges webhooks, next to a bare node:http server answering
+// the same requests, on this machine, in one run.
+//
+//   pyrelease: the real startService from dist/main.js with runWorkers: false, GitLab
+//              configured against a tiny fake GitLab on 127.0.0.1 (GET /api/v4/user
+//              only, needed at start). Each request is authenticated (X-Gitlab-Token),
+//              read, mapped and durably enqueued to Redis (127.0.0.1:6379, a unique key
+//              prefix obliterated at the end), then answered 200 {"status":"queued"}.
+//              Logs at info (one line per webhook, as in production) into /dev/null.
+//   bare:      node:http that reads the body and answers 200 {"status":"queued"}: the floor.
+//
+// Every server runs in its own forked process (memory and CPU are its own); the load
+// generator (bench/load-generator.js) runs in another, so nothing shares an event loop.
+// Scenarios x sender counts are interleaved over several rounds; the row shown per
+// scenario and sender count is the round with the median req/s.
+//
+//   npm run build && node bench/webhooks.js [--duration MS] [--warmup MS] [--rounds N]
+//        [--senders 1,50] [--no-write] [--profile DIR]
+//
+// --profile DIR: the servers run under `node --cpu-prof` and the top self-time functions
+// of each are printed. --no-write: print only, leave bench/README.md alone.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const SELF = fileURLToPath(import.meta.url);
+const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.url));
+const README = fileURLToPath(new URL('./README.md', import.meta.url));
+const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const GOAL_P99_MS = 15;
+const GOAL_SENDERS = 50;
+
+/**
+ * What is measured: one row per scenario and sender count. `server` names an entry of
+ * SERVERS (started in its own process), `request` a kind of load-generator.js. To add
+ * GitHub later: { server: 'pyrelease' with GitHub configured, request: 'github-push',
+ * path: '/api/github/webhooks' } and a no-op Probot app as its own server kind.
+ */
+export const SCENARIOS = [
+  { id: 'gitlab-pyrelease', label: 'GitLab / pyrelease', server: 'pyrelease', request: 'gitlab-tag-push', path: '/webhooks/gitlab' },
+  { id: 'bare', label: 'bare node:http', server: 'bare', request: 'gitlab-tag-push', path: '/webhooks/gitlab', baseline: true },
+];
+
+// ---------------------------------------------------------------- servers (child role)
+
+/** The floor: read the body, answer what pyrelease answers, nothing else. */
+export function startBareServer() {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      Buffer.concat(chunks);
+      const text = '{"status":"queued"}';
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        info: {},
+        stats: async () => ({}),
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+async function startPyrelease() {
+  const { startService } = await import('../dist/main.js');
+  const { loadConfig } = await import('../dist/config.js');
+  const { createLogger } = await import('../dist/logger.js');
+  const { loadServerConfig } = await import('../dist/server-config.js');
+  const { eventQueue } = await import('../dist/jobs/event-queue.js');
+  const { redisConnection } = await import('../dist/jobs/queues.js');
+  const { pino } = await import('pino');
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    REDIS_URL,
+    PYRELEASE_QUEUE_PREFIX: process.env.BENCH_PREFIX,
+    GITLAB_URL: process.env.BENCH_GITLAB_URL,
+    GITLAB_TOKEN: process.env.BENCH_GITLAB_TOKEN,
+    GITLAB_WEBHOOK_SECRET: process.env.BENCH_SECRET,
+  };
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  const server = await loadServerConfig(undefined);
+  if (!server.ok) throw new Error(server.errors.join('; '));
+  const log = createLogger(loaded.config.logLevel, pino.destination({ dest: '/dev/null', sync: true }));
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: false });
+  // A connection of the bench's own, to count what was enqueued and clean up.
+  const connection = redisConnection(REDIS_URL, 'pyrelease-bench-webhooks');
+  const queue = eventQueue(connection, { prefix: loaded.config.queuePrefix, attempts: 1, backoffMs: 0 });
+  const redisVersion = /redis_version:(\S+)/.exec(await connection.info('server'))?.[1] ?? 'unknown';
+  return {
+    url: service.url,
+    info: { redisVersion },
+    stats: async () => ({ waitingJobs: await queue.getWaitingCount() }),
+    close: async () => {
+      await service.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+const SERVERS = { pyrelease: startPyrelease, bare: startBareServer };
+
+async function serverRole(kind) {
+  const running = await SERVERS[kind]();
+  const usage = () => ({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, cpu: process.cpuUsage() });
+  process.on('message', async (message) => {
+    try {
+      if (message.type === 'usage') process.send({ type: 'reply', id: message.id, value: { ...usage(), ...(await running.stats()) } });
+      if (message.type === 'stop') {
+        await running.close();
+        process.send({ type: 'reply', id: message.id, value: true }, () => process.exit(0));
+      }
+    } catch (error) {
+      process.send({ type: 'reply', id: message.id, error: String(error?.stack ?? error) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  // Same monotonic clock as a .cpuprofile's timestamps (microseconds), to leave startup out of a profile.
+  process.send({ type: 'ready', url: running.url, info: running.info, usage: usage(), readyUs: Number(process.hrtime.bigint() / 1000n) });
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+/** GitLab's GET /api/v4/user, the only call startService makes at start. */
+function startFakeGitlab(token) {
+  const server = http.createServer((req, res) => {
+    const authorized = req.headers['private-token'] === token || req.headers.authorization === `Bearer ${token}`;
+    const ok = req.method === 'GET' && req.url?.split('?')[0] === '/api/v4/user' && authorized;
+    const text = JSON.stringify(ok ? { id: 4242, username: 'pyrelease-bot', name: 'pyrelease bot', state: 'active' } : { message: '401 Unauthorized' });
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(text);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
+}
+
+/** A forked child answering {type, id} messages with {type:'reply', id, value | error}. */
+function rpc(child) {
+  let next = 0;
+  const pending = new Map();
+  child.on('message', (message) => {
+    const waiter = pending.get(message?.id);
+    if (waiter === undefined || (message.type !== 'reply' && message.type !== 'result')) return;
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter.reject(new Error(message.error));
+    else waiter.resolve(message.value ?? message.result);
+  });
+  child.on('exit', (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`child exited (${code})`));
+    pending.clear();
+  });
+  return (message) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve, reject });
+      child.send({ ...message, id });
+    });
+}
+
+function forkServer(kind, env, profileDir) {
+  const execArgv = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)];
+  const child = fork(SELF, ['--role', 'server', '--server', kind], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} server exited early (${code})`)));
+    child.once('message', (message) => {
+      if (message?.type !== 'ready') return reject(new Error(`unexpected message from ${kind}`));
+      resolve({ kind, child, call: rpc(child), url: message.url, info: message.info, idle: message.usage, readyUs: message.readyUs });
+    });
+  });
+}
+
+const ms = (n) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+
+export function renderTables(rows, memory) {
+  const lines = [
+    '| scenario | senders | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (non-2xx) | req/s vs bare | p99 vs bare | CPU server / Redis / generator |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const bare = rows.find((b) => b.baseline && b.senders === r.senders);
+    const l = r.result.latencyMs;
+    lines.push(
+      `| ${r.label} | ${r.senders} | ${int(r.result.rps)} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${ms(l.max)} | ${r.result.errorCount} | ` +
+        `${bare === undefined ? 'n/a' : ratio(r.result.rps, bare.result.rps)} | ${bare === undefined ? 'n/a' : ratio(l.p99, bare.result.latencyMs.p99)} | ${Math.round(r.serverCpuPercent)}% / ${Math.round(r.redisCpuPercent)}% / ${Math.round(r.result.generatorCpuPercent)}% |`,
+    );
+  }
+  lines.push('', '| server process | RSS idle (MiB) | RSS after the load (MiB) | peak RSS (MiB) |', '|---|---:|---:|---:|');
+  for (const m of memory) lines.push(`| ${m.label} | ${mib(m.idle)} | ${mib(m.after)} | ${mib(m.peak)} |`);
+  return lines.join('\n');
+}
+
+/** Replaces the `## <title>` section (up to the next `## ` heading) or appends it; keeps notes below NOTES_MARKER. */
+export const NOTES_MARKER = '<!-- webhooks: everything below this line is kept when bench/webhooks.js rewrites the section -->';
+export function replaceSection(readme, title, generated) {
+  const heading = `## ${title}`;
+  const lines = readme.split('\n');
+  const start = lines.findIndex((line) => line.trim() === heading);
+  let section;
+  let before;
+  let after;
+  if (start === -1) {
+    before = readme.replace(/\n*$/, '\n\n');
+    after = '';
+    section = '';
+  } else {
+    let end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+    if (end === -1) end = lines.length;
+    before = lines.slice(0, start).join('\n') + (start > 0 ? '\n' : '');
+    section = lines.slice(start, end).join('\n');
+    after = end < lines.length ? '\n' + lines.slice(end).join('\n') : '';
+  }
+  const at = section.indexOf(NOTES_MARKER);
+  const notes = at === -1 ? NOTES_MARKER + '\n' : section.slice(at).replace(/\n*$/, '\n');
+  return `${before}${heading}\n\n${generated.trim()}\n\n${notes}${after === '' ? '' : '\n' + after.replace(/^\n+/, '')}`;
+}
+
+/** Redis's own CPU time (user + sys, seconds): it shares the machine with the servers and the generator. */
+async function redisCpuSeconds(redis) {
+  const info = await redis.info('cpu');
+  const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+function median(results) {
+  const sorted = [...results].sort((a, b) => a.result.rps - b.result.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Where the server's CPU went while it was serving: self time per function and per package, idle excluded. */
+async function topCosts(dir, sinceUs, limit = 15) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  const byFunction = new Map();
+  const byPackage = new Map();
+  let busy = 0;
+  let idle = 0;
+  for (const file of files) {
+    const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    let at = profile.startTime;
+    profile.samples.forEach((id, i) => {
+      const dt = profile.timeDeltas[i] ?? 0;
+      at += dt;
+      // Startup (module loading, connecting) is not what a webhook costs.
+      if (at < sinceUs) return;
+      const f = byId.get(id).callFrame;
+      if (f.functionName === '(idle)') {
+        idle += dt;
+        return;
+      }
+      const url = f.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/');
+      const where = url === '' ? '' : ` ${url}:${f.lineNumber + 1}`;
+      const key = `${f.functionName || '(anonymous)'}${where}`;
+      const pkg = url.startsWith('node_modules/')
+        ? url.split('/').slice(1, url.split('/')[1]?.startsWith('@') ? 3 : 2).join('/')
+        : url.startsWith('dist/') ? url.replace(/:\d+$/, '') : url.startsWith('node:') ? 'node (core modules)' : url === '' ? f.functionName || '(native)' : url;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
+      busy += dt;
+    });
+  }
+  const top = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, us]) => ({ name, percent: (us / busy) * 100 }));
+  return { busyPercent: (busy / (busy + idle)) * 100, functions: top(byFunction), packages: top(byPackage) };
+}
+
+async function orchestrate() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5000' },
+      warmup: { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
+      senders: { type: 'string', default: '1,50' },
+      'no-write': { type: 'boolean', default: false },
+      profile: { type: 'string' },
+    },
+  });
+  const durationMs = Number(values.duration);
+  const warmupMs = Number(values.warmup);
+  const rounds = Number(values.rounds);
+  const senderCounts = values.senders.split(',').map(Number);
+  const profileDir = values.profile;
+  if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
+
+  const runs = rounds * senderCounts.length * SCENARIOS.length;
+  // Everything stops by itself: a hang anywhere ends the bench instead of the machine's patience.
+  const children = [];
+  const watchdog = setTimeout(() => {
+    console.error('bench/webhooks.js: watchdog fired, stopping');
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(2);
+  }, 60_000 + runs * (durationMs + warmupMs + 15_000));
+  watchdog.unref();
+
+  const token = `glpat-${randomBytes(12).toString('hex')}`;
+  const secret = randomBytes(16).toString('hex');
+  const prefix = `{pyrelease-bench-webhooks-${process.pid}-${randomBytes(4).toString('hex')}}`;
+  const gitlab = await startFakeGitlab(token);
+  const loadAverageBefore = os.loadavg();
+  const servers = new Map();
+  const generator = fork(LOAD_GENERATOR, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(generator);
+  const load = rpc(generator);
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { connectionName: 'pyrelease-bench-webhooks-info', maxRetriesPerRequest: 1 });
+  try {
+    const env = { BENCH_PREFIX: prefix, BENCH_GITLAB_URL: gitlab.url, BENCH_GITLAB_TOKEN: token, BENCH_SECRET: secret };
+    for (const kind of new Set(SCENARIOS.map((s) => s.server))) {
+      const server = await forkServer(kind, env, profileDir);
+      children.push(server.child);
+      servers.set(kind, server);
+    }
+
+    const results = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const senders of senderCounts) {
+        for (const scenario of SCENARIOS) {
+          const server = servers.get(scenario.server);
+          const before = await server.call({ type: 'usage' });
+          const redisBefore = await redisCpuSeconds(redis);
+          const t0 = performance.now();
+          const result = await load({ type: 'run', options: { url: server.url, path: scenario.path, request: scenario.request, secret, senders, warmupMs, durationMs } });
+          const wallMs = performance.now() - t0;
+          const after = await server.call({ type: 'usage' });
+          const redisCpuPercent = (((await redisCpuSeconds(redis)) - redisBefore) * 1000 / wallMs) * 100;
+          const cpuMs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000;
+          results.push({ ...scenario, senders, round, result, serverCpuPercent: (cpuMs / wallMs) * 100, redisCpuPercent, after });
+          const l = result.latencyMs;
+          console.error(`round ${round + 1}/${rounds} ${scenario.id} x${senders}: ${int(result.rps)} req/s, p50 ${ms(l.p50)} p99 ${ms(l.p99)} ms, errors ${result.errorCount}`);
+        }
+      }
+    }
+
+    const rows = [];
+    for (const senders of senderCounts) for (const scenario of SCENARIOS) rows.push(median(results.filter((r) => r.id === scenario.id && r.senders === senders)));
+    const memory = [];
+    const checks = [];
+    for (const scenario of SCENARIOS) {
+      const server = servers.get(scenario.server);
+      const final = await server.call({ type: 'usage' });
+      memory.push({ label: scenario.label, idle: server.idle.rss, after: final.rss, peak: final.maxRss });
+      if (final.waitingJobs !== undefined) {
+        const mine = results.filter((r) => r.server === scenario.server);
+        const answeredQueued = mine.reduce((sum, r) => sum + r.result.queued + r.result.warmup.queued, 0);
+        checks.push(`${scenario.label}: ${int(answeredQueued)} requests answered "queued", ${int(final.waitingJobs)} jobs waiting in Redis`);
+      }
+    }
+
+    const pyrelease50 = rows.find((r) => !r.baseline && r.server === 'pyrelease' && r.senders === GOAL_SENDERS);
+    const verdict =
+      pyrelease50 === undefined
+        ? `Goal (p99 under ${GOAL_P99_MS} ms at ${GOAL_SENDERS} senders): not measured in this run.`
+        : pyrelease50.result.latencyMs.p99 < GOAL_P99_MS && pyrelease50.result.errorCount === 0
+          ? `Goal (p99 under ${GOAL_P99_MS} ms at ${GOAL_SENDERS} senders, no errors): **met**, p99 = ${ms(pyrelease50.result.latencyMs.p99)} ms.`
+          : `Goal (p99 under ${GOAL_P99_MS} ms at ${GOAL_SENDERS} senders, no errors): **not met**, p99 = ${ms(pyrelease50.result.latencyMs.p99)} ms, errors ${pyrelease50.result.errorCount}.`;
+    const tables = renderTables(rows, memory);
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    const redisVersion = servers.get('pyrelease')?.info.redisVersion ?? 'unknown';
+    const command = `npm run build && node bench/webhooks.js${process.argv.slice(2).length > 0 ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+    const generated = [
+      'What: how fast a webhook is acknowledged. pyrelease is the real `startService` (dist/main.js) with',
+      '`runWorkers: false`: method and body limit, `X-Gitlab-Token` check, JSON parse, mapping, zod',
+      'validation and a durable enqueue to Redis (`enqueueEvent`), then 200 `{"status":"queued"}`, with',
+      'info logging (one line per webhook) into /dev/null. GitLab is a 10-line fake on 127.0.0.1 that',
+      'answers only `GET /api/v4/user`, called once at start. The floor is a bare node:http server that',
+      'reads the body and answers the same 200. Every request is GitLab\'s documented Tag Push Hook example',
+      '(test/fixtures/gitlab/tag-push.json) with its own `Idempotency-Key` and tag, so each is a new',
+      'delivery and really becomes a job; the key prefix is unique and obliterated at the end.',
+      '',
+      `Each server runs in its own process; the load generator (bench/load-generator.js) in a third:`,
+      `closed loop, N senders on keep-alive connections, ${int(warmupMs)} ms warm-up then ${int(durationMs)} ms measured,`,
+      `latency from request start to the last byte of the answer. ${rounds} rounds, scenarios interleaved; each row`,
+      'is the round with the median req/s. "errors" counts non-2xx answers and failed requests. CPU is each',
+      'process\'s CPU time per wall second (100% is one core): the server and Redis over the run, warm-up',
+      'included, the load generator over the measured phase.',
+      '',
+      'Scenarios are a list in bench/webhooks.js (`SCENARIOS`) over server kinds (`SERVERS`) and request',
+      'kinds (`REQUEST_KINDS` in bench/load-generator.js): GitHub (`POST /api/github/webhooks` signed with',
+      '`X-Hub-Signature-256`) and a no-op Probot app are meant to be added there as further rows.',
+      '',
+      'Command:',
+      '',
+      '```',
+      command,
+      '```',
+      '',
+      `Machine: ${os.cpus().length} CPUs (\`nproc\`), ${cpu.trim()}, Node ${process.version}, Redis ${redisVersion} on 127.0.0.1:6379,`,
+      `${new Date().toISOString().slice(0, 10)}. Load average ${loadAverageBefore.map((n) => n.toFixed(1)).join(' / ')} before the run and`,
+      `${os.loadavg().map((n) => n.toFixed(1)).join(' / ')} after it (1/5/15 min). The load generator, the server and Redis share these CPUs.`,
+      '',
+      tables,
+      '',
+      verdict,
+      '',
+      ...checks.map((c) => `Check: ${c}.`),
+    ].join('\n');
+    console.log(`\n${tables}\n\n${verdict}\n${checks.map((c) => `check: ${c}`).join('\n')}`);
+    if (!values['no-write']) {
+      await writeFile(README, replaceSection(await readFile(README, 'utf8'), 'Webhooks', generated));
+      console.log('\nwritten to bench/README.md (## Webhooks)');
+    }
+  } finally {
+    for (const server of servers.values()) await server.call({ type: 'stop' }).catch(() => server.child.kill());
+    await load({ type: 'exit' }).catch(() => undefined);
+    gitlab.close();
+    redis.disconnect();
+    clearTimeout(watchdog);
+  }
+  if (profileDir !== undefined) {
+    // The profiles are written when the server processes exit.
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const [kind, server] of servers) {
+      const costs = await topCosts(join(profileDir, kind), server.readyUs);
+      console.log(`\n${kind} server (${join(profileDir, kind)}): busy ${costs.busyPercent.toFixed(0)}% of the sampled time after start; shares of the busy time:`);
+      console.log('  by package / file:');
+      for (const c of costs.packages) console.log(`  ${c.percent.toFixed(1).padStart(5)}%  ${c.name}`);
+      console.log('  by function (self time):');
+      for (const c of costs.functions) console.log(`  ${c.percent.toFixed(1).padStart(5)}%  ${c.name}`);
+    }
+  }
+}
+
+const isMain = process.argv[1] === SELF;
+if (isMain) {
+  const roleAt = process.argv.indexOf('--role');
+  if (roleAt !== -1 && process.argv[roleAt + 1] === 'server') {
+    await serverRole(process.argv[process.argv.indexOf('--server') + 1]);
+  } else {
+    await orchestrate();
+  }
+}
