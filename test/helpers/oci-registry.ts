@@ -29,12 +29,16 @@ export interface OciRegistry {
   close(): Promise<void>;
 }
 
-/** A bcrypt htpasswd line: apache2-utils' htpasswd, else Python's crypt (Debian's python3 3.11). */
+/**
+ * A bcrypt htpasswd line (the registry accepts bcrypt only): apache2-utils' htpasswd, else
+ * Python's crypt module (Debian bookworm's python3 3.11 has it; 3.13 dropped it). Cost 4,
+ * the minimum, because the registry checks the hash on every request.
+ */
 async function htpasswdLine(username: string, password: string): Promise<string> {
   try {
-    return (await run('htpasswd', ['-nbB', username, password])).stdout.trim();
+    return (await run('htpasswd', ['-nbB', '-C', '4', username, password])).stdout.trim();
   } catch {
-    const script = 'import crypt,sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))';
+    const script = 'import crypt,sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
     return (await run('/usr/bin/python3', ['-W', 'ignore', '-c', script, username, password])).stdout.trim();
   }
 }
@@ -60,6 +64,7 @@ async function authSection(auth: RegistryAuth | undefined, dir: string): Promise
 async function waitUntilServing(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
+    if (child.pid === undefined) throw new Error(`could not start ${REGISTRY_BIN} (install Debian's docker-registry)`);
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}:\n${log()}`);
     try {
       const res = await fetch(new URL('/v2/', url));
@@ -96,6 +101,7 @@ export async function startOciRegistry(auth?: RegistryAuth): Promise<OciRegistry
   await writeFile(join(dir, 'config.yml'), config);
   const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  child.once('error', (error) => (out += `${error.message} (Debian package docker-registry)\n`));
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
