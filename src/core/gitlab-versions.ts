@@ -166,7 +166,7 @@ export type ServicePlan =
   | { readonly outcome: 'act'; readonly tag: string; readonly sha: string; readonly actions: readonly ServiceAction[] }
   | { readonly outcome: 'exists'; readonly tag: string; readonly sha: string }
   | { readonly outcome: 'conflict'; readonly tag: string; readonly sha: string; readonly reason: string }
-  | { readonly outcome: 'skipped'; readonly tag: string | null; readonly reason: string };
+  | { readonly outcome: 'skipped'; readonly tag: string | null; readonly reason: string; readonly waitingForBranch?: string };
 
 /** Names the stable branch a release needs, or null when it is tagged on the default branch. */
 export function stableBranchFor(release: GitlabRelease, rule: ServiceTagRule): RenderResult | null {
@@ -192,7 +192,13 @@ export function planServiceTagging(release: GitlabRelease, rule: ServiceTagRule,
     if (sha === null) return { outcome: 'skipped', tag: tag.value, reason: `the default branch ${facts.defaultBranch} has no commit` };
     actions.push({ kind: 'ensure-branch', branch: branch.value, sha });
   } else {
-    return { outcome: 'skipped', tag: tag.value, reason: `the stable branch ${branch.value} does not exist; the ${release.major}.${release.minor}.0 release creates it` };
+    // Transient when the .0 job has not run yet; the caller decides whether to wait.
+    return {
+      outcome: 'skipped',
+      tag: tag.value,
+      reason: `the stable branch ${branch.value} does not exist; the ${release.major}.${release.minor}.0 release creates it`,
+      waitingForBranch: branch.value,
+    };
   }
 
   if (facts.existingTag === sha) return actions.length === 0 ? { outcome: 'exists', tag: tag.value, sha } : { outcome: 'act', tag: tag.value, sha, actions };

@@ -154,7 +154,7 @@ describe('planServiceTagging', () => {
     ['stable .0 again: branch exists, tag exists', 'v18.4.0-ee', stable, facts({ stableBranchHead: B, existingTag: B }), { outcome: 'exists', tag: 'self-hosted-v18.4.0-ee', sha: B }],
     ['stable .0: tag made, branch lost', 'v18.4.0-ee', stable, facts({ existingTag: A, pinnedSha: A }), { outcome: 'act', tag: 'self-hosted-v18.4.0-ee', sha: A, actions: [{ kind: 'ensure-branch', branch: 'stable-18-4-ee', sha: A }] }],
     ['stable patch: tag at the stable head', 'v18.4.2-ee', stable, facts({ stableBranchHead: B }), { outcome: 'act', tag: 'self-hosted-v18.4.2-ee', sha: B, actions: [{ kind: 'ensure-tag', tag: 'self-hosted-v18.4.2-ee', sha: B }] }],
-    ['stable patch without its branch', 'v18.4.2-ee', stable, facts({}), { outcome: 'skipped', tag: 'self-hosted-v18.4.2-ee', reason: expect.stringContaining('stable-18-4-ee does not exist') }],
+    ['stable patch without its branch', 'v18.4.2-ee', stable, facts({}), { outcome: 'skipped', tag: 'self-hosted-v18.4.2-ee', reason: expect.stringContaining('stable-18-4-ee does not exist'), waitingForBranch: 'stable-18-4-ee' }],
     ['stable rc: default head, no branch', 'v18.5.0-rc42-ee', stable, facts({}), { outcome: 'act', tag: 'self-hosted-v18.5.0-rc42-ee', sha: A, actions: [{ kind: 'ensure-tag', tag: 'self-hosted-v18.5.0-rc42-ee', sha: A }] }],
     ['stable: bad branch template', 'v18.4.0-ee', { ...stable, stableBranchTemplate: 'stable..{major}' }, facts({}), { outcome: 'skipped', tag: 'self-hosted-v18.4.0-ee', reason: expect.stringContaining("'..'") }],
   ] as const)('%s', (_name, tag, rule, f, want) => {
