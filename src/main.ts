@@ -131,7 +131,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const publishes = publishQueue(workerConnection, queueSettings);
     workerPublishQueue = publishes;
     const deps: ServiceDeps = {
-      platformFor: (repo: RepoRef) => {
+      platformFor: async (repo: RepoRef) => {
         if (repo.platform === 'gitlab') return gitlabPlatform(Number(repo.id));
         throw new AppError('config-invalid', `${repo.platform} is not configured on this service`);
       },
@@ -142,11 +142,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           names,
           project,
         ),
-      enqueuePublish: (repo, action, deliveryId) =>
+      enqueuePublish: (repo, action, meta) =>
         enqueuePublish(publishes, {
           platform: repo.platform,
           repo: repo.id,
           ...(repo.platform === 'gitlab' ? { gitlabProjectId: Number(repo.id) } : {}),
+          ...(meta.installationId === null ? {} : { installationId: meta.installationId }),
           version: action.version,
           project: action.project,
           tag: action.tag,
@@ -155,7 +156,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           registries: [...action.registries],
           buildTool: action.buildTool,
           source: { kind: 'forge' },
-          deliveryId,
+          deliveryId: meta.deliveryId,
         }),
       log,
     };
@@ -179,7 +180,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         log,
         env,
         gitlabUrl: config.gitlabUrl,
-        platformFor: (data) => (data.platform === 'gitlab' && gitlab !== null ? gitlabPlatform(data.gitlabProjectId ?? data.repo) : null),
+        platformFor: async (data) => (data.platform === 'gitlab' && gitlab !== null ? gitlabPlatform(data.gitlabProjectId ?? data.repo) : null),
       }),
     );
   }

@@ -26,7 +26,7 @@ export interface WorkerOptions {
   readonly log: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The forge Platform of a job's repository; omitted: this worker publishes local jobs only. */
-  readonly platformFor?: (data: PublishJobData) => Platform | null;
+  readonly platformFor?: (data: PublishJobData) => Promise<Platform | null>;
   readonly gitlabUrl?: string;
 }
 
@@ -50,7 +50,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       dataDir: config.dataDir,
       registries: server.registries,
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
-      platformFor: options.platformFor ?? (() => null),
+      platformFor: options.platformFor ?? (() => Promise.resolve(null)),
       build: buildDistributions,
       buildSettings: {
         isolation: config.buildIsolation,

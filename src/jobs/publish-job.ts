@@ -27,6 +27,8 @@ export const publishJobSchema = z.strictObject({
   repo: z.string().min(1).max(255),
   /** GitLab project id, for `kind: gitlab` registries. */
   gitlabProjectId: z.number().int().positive().optional(),
+  /** GitHub App installation that can act on the repository. */
+  installationId: z.number().int().positive().optional(),
   version: canonicalVersion,
   /** The expected project name (from pyproject), checked against the built files. */
   project: z.string().min(1).max(255).nullable(),

@@ -21,7 +21,7 @@ export interface PublishDeps {
   readonly registries: Readonly<Record<string, RegistryEntry>>;
   readonly gitlabUrl?: string;
   /** The repository's Platform for forge jobs (archive download, reporting); null when this worker has no credentials for it. */
-  platformFor(data: PublishJobData): Platform | null;
+  platformFor(data: PublishJobData): Promise<Platform | null>;
   readonly build: (request: BuildRequest) => Promise<BuildResult>;
   readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes' | 'sandbox' | 'pipIndexUrl'>;
   readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
@@ -122,7 +122,7 @@ async function fetchSource(data: PublishJobData, destFile: string, deps: Publish
     }
     return;
   }
-  const platform = deps.platformFor(data);
+  const platform = await deps.platformFor(data);
   if (platform === null) {
     throw new AppError('source-unavailable', `this worker cannot download sources from ${data.platform}: it has no ${data.platform} credentials`);
   }

@@ -35,7 +35,7 @@ export function createPublishWorker(connection: Redis, settings: WorkerSettings,
     }
     const data = parsed.data;
     const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: data.deliveryId });
-    const platform = data.platform === 'local' ? null : deps.platformFor(data);
+    const platform = data.platform === 'local' ? null : await deps.platformFor(data);
     let result: PublishJobResult;
     try {
       result = await runPublishJob(job.id ?? 'unknown', data, { ...deps, log: jobLog });

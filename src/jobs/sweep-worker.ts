@@ -13,7 +13,7 @@ const SCHEDULER_ID = 'missed-release-tags';
 
 export interface SweepWorkerDeps {
   readonly knownRepos: KnownRepos;
-  platformFor(repo: RepoRef & { installationId: number | null }): Platform;
+  platformFor(repo: RepoRef, installationId: number | null): Promise<Platform>;
   readonly publishedVersions: NonNullable<ServiceDeps['publishedVersions']>;
   enqueueEvent(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
   readonly log: Logger;
@@ -26,7 +26,7 @@ export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettin
   const repos = await deps.knownRepos.list();
   for (const repo of repos) {
     try {
-      const events = await sweepRepo(repo, deps.platformFor(repo), { publishedVersions: deps.publishedVersions }, { ...settings, nowMs }, deps.log);
+      const events = await sweepRepo(repo, await deps.platformFor(repo, repo.installationId), { publishedVersions: deps.publishedVersions }, { ...settings, nowMs }, deps.log);
       for (const event of events) if ((await deps.enqueueEvent(event)).created) queued++;
     } catch (error) {
       failed++;

@@ -2,7 +2,7 @@ import type { Action } from '../core/actions.js';
 import type { PublishedVersions } from '../core/checks.js';
 import { commitTriggerRelease, configOf, decideChangeRequest, decideRelease, isReleaseTagCandidate } from '../core/decide.js';
 import type { ChangeRequestEvent, PushEvent, TagEvent } from '../core/decide.js';
-import type { RepoEvent, RepoRef } from '../core/events.js';
+import type { EventMeta, RepoEvent, RepoRef } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
 import { gatherChangeFacts } from './change-facts.js';
@@ -11,10 +11,11 @@ import { executeActions } from './execute-actions.js';
 import type { ActionOutcome, ExecuteDeps } from './execute-actions.js';
 
 export interface ServiceDeps {
-  platformFor(repo: RepoRef): Platform;
+  /** The repository's Platform; GitHub needs the App installation the event came through. */
+  platformFor(repo: RepoRef, installationId: number | null): Promise<Platform>;
   /** Versions already on the repository's target indexes; omitted: not checked. */
   publishedVersions?(repo: RepoRef, registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
-  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], deliveryId: string): Promise<{ jobId: string; created: boolean }>;
+  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta): Promise<{ jobId: string; created: boolean }>;
   readonly log: Logger;
 }
 
@@ -60,11 +61,11 @@ function withMemoizedReads(platform: Platform): Platform {
 /** gather facts through the Platform -> decide (pure) -> execute through the Platform. */
 export async function handleEvent(event: RepoEvent, deps: ServiceDeps): Promise<HandledEvent> {
   const log = deps.log.child({ deliveryId: event.meta.deliveryId, repo: event.repo.path, event: event.kind });
-  const platform = withMemoizedReads(deps.platformFor(event.repo));
+  const platform = withMemoizedReads(await deps.platformFor(event.repo, event.meta.installationId));
   const actions = await decide(event, platform, deps);
   const outcomes = await executeActions(actions, {
     platform,
-    enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta.deliveryId),
+    enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta),
     log,
   });
   return { actions, outcomes };

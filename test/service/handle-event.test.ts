@@ -21,7 +21,7 @@ function setup(published: string[] = []) {
   const repo = emptyRepo('main');
   const enqueued: Array<{ version: string; tag: string; sha: string; registries: readonly string[]; buildTool: string }> = [];
   const deps: ServiceDeps = {
-    platformFor: () => memoryPlatform(repo),
+    platformFor: async () => memoryPlatform(repo),
     publishedVersions: async (_repo, registries) => registries.map((registry) => ({ registry, refusesLocal: registry === 'pypi', versions: published })),
     enqueuePublish: async (_repo, action) => {
       const first = !enqueued.some((e) => e.version === action.version && e.sha === action.sha);

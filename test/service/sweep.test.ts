@@ -67,7 +67,7 @@ describe('the sweep for release tags no webhook announced', () => {
     const result = await runSweep(
       {
         knownRepos: known,
-        platformFor: (r) => {
+        platformFor: async (r) => {
           if (r.id === '8') throw new Error('gone');
           return memoryPlatform(good);
         },
