@@ -1,0 +1,169 @@
+// The fake GitHub against plain fetch (GitHub's documented paths, status codes and
+// bodies) and against the real ProbotOctokit, including the GitHub App JWT exchange with
+// a key pair made at test time (never committed).
+import { generateKeyPairSync } from 'node:crypto';
+import { ProbotOctokit } from 'probot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGithub } from './fake-github.js';
+import type { FakeGithub } from './fake-github.js';
+import { addDelivery } from './fake-github-app-routes.js';
+import { addAnnotatedTag, addCommit, addPull, addTag } from './fake-github-arrange.js';
+import type { FakeRepo } from './fake-github-state.js';
+
+const S1 = '1'.repeat(40);
+const S2 = '2'.repeat(40);
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+let gh: FakeGithub;
+let repo: FakeRepo;
+let token: string;
+
+beforeEach(async () => {
+  gh = await startFakeGithub();
+  repo = gh.addRepo('octo', 'pkg');
+  addCommit(repo, 'main', S1, 'first', { 'pyproject.toml': 'x = 1\n', 'src/a b.txt': 'spaced' });
+  addCommit(repo, 'main', S2, '1.2.3\n\nbody', { 'pyproject.toml': 'x = 2\n' });
+  addPull(repo, 7, [S2]);
+  token = gh.installationToken();
+});
+
+afterEach(async () => {
+  await gh.close();
+});
+
+async function call(method: string, path: string, body?: unknown, auth: string | null = `token ${token}`): Promise<{ status: number; json: unknown; headers: Headers }> {
+  const headers: Record<string, string> = {};
+  if (auth !== null) headers['Authorization'] = auth;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${gh.url}${path}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+describe('plain fetch', () => {
+  it.each([
+    ['no token', 'GET', '/repos/octo/pkg', undefined, null, 401, { message: 'Requires authentication' }],
+    ['bad token', 'GET', '/repos/octo/pkg', undefined, 'token nope', 401, { message: 'Bad credentials' }],
+    ['repo', 'GET', '/repos/octo/pkg', undefined, undefined, 200, { default_branch: 'main' }],
+    ['unknown repo', 'GET', '/repos/octo/nope', undefined, undefined, 404, { message: 'Not Found', status: '404' }],
+    ['file', 'GET', `/repos/octo/pkg/contents/pyproject.toml?ref=${S1}`, undefined, undefined, 200, { type: 'file', encoding: 'base64', content: Buffer.from('x = 1\n').toString('base64') }],
+    ['encoded nested path', `GET`, `/repos/octo/pkg/contents/src%2Fa%20b.txt?ref=${S1}`, undefined, undefined, 200, { path: 'src/a b.txt' }],
+    ['absent file', 'GET', '/repos/octo/pkg/contents/setup.cfg', undefined, undefined, 404, { message: 'Not Found' }],
+    ['absent ref', 'GET', '/repos/octo/pkg/contents/pyproject.toml?ref=nope', undefined, undefined, 404, { message: 'No commit found for the ref nope' }],
+    ['commit', 'GET', '/repos/octo/pkg/commits/main', undefined, undefined, 200, { sha: S2, commit: { message: '1.2.3\n\nbody' } }],
+    ['unknown commit', 'GET', '/repos/octo/pkg/commits/nope', undefined, undefined, 422, { message: 'No commit found for SHA: nope' }],
+    ['compare behind', 'GET', `/repos/octo/pkg/compare/main...${S1}`, undefined, undefined, 200, { status: 'behind', behind_by: 1 }],
+    ['compare ahead', 'GET', `/repos/octo/pkg/compare/${S1}...main`, undefined, undefined, 200, { status: 'ahead', ahead_by: 1 }],
+    ['new ref', 'POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/v9', sha: S1 }, undefined, 201, { ref: 'refs/tags/v9', object: { sha: S1, type: 'commit' } }],
+    ['bad ref name', 'POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/a..b', sha: S1 }, undefined, 422, {}],
+    ['check run with a user token', 'POST', '/repos/octo/pkg/check-runs', { name: 'x', head_sha: S1 }, 'token human', 403, { message: 'You must authenticate via a GitHub App.' }],
+    ['check run summary too long', 'POST', '/repos/octo/pkg/check-runs', { name: 'x', head_sha: S1, output: { title: 't', summary: 'x'.repeat(65536) } }, undefined, 422, { message: 'Invalid request.\n\nOnly 65535 characters are allowed; 65536 were supplied.' }],
+    ['app route with a token', 'GET', '/app/hook/deliveries', undefined, undefined, 401, { message: 'A JSON web token could not be decoded' }],
+  ] as const)('%s', async (_name, method, path, body, auth, status, expected) => {
+    gh.addUser('human', 'human');
+    const res = await call(method, path, body, auth === undefined ? `token ${token}` : auth);
+    expect(res.status).toBe(status);
+    expect(res.json).toMatchObject(expected);
+  });
+
+  it('an existing ref is a 422 "Reference already exists"', async () => {
+    addTag(repo, 'v1', S1);
+    expect(await call('POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/v1', sha: S2 })).toMatchObject({ status: 422, json: { message: 'Reference already exists' } });
+  });
+
+  it('an annotated tag ref points at a tag object that peels to the commit', async () => {
+    const obj = addAnnotatedTag(repo, 'v2', S2);
+    expect((await call('GET', '/repos/octo/pkg/git/ref/tags%2Fv2')).json).toMatchObject({ object: { type: 'tag', sha: obj } });
+    expect((await call('GET', `/repos/octo/pkg/git/tags/${obj}`)).json).toMatchObject({ object: { type: 'commit', sha: S2 } });
+    expect((await call('GET', '/repos/octo/pkg/tags')).json).toEqual([expect.objectContaining({ name: 'v2', commit: expect.objectContaining({ sha: S2 }) as unknown })]);
+  });
+
+  it('a duplicate release is 422 already_exists', async () => {
+    expect((await call('POST', '/repos/octo/pkg/releases', { tag_name: 'v1' })).status).toBe(201);
+    expect(repo.tags.get('v1')).toBe(S2);
+    expect((await call('POST', '/repos/octo/pkg/releases', { tag_name: 'v1' })).json).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }] });
+  });
+
+  it('the tarball is a 302 to a codeload URL on the same host that needs its own token', async () => {
+    repo.archives.set(S2, Buffer.from('gz'));
+    const res = await call('GET', '/repos/octo/pkg/tarball/main');
+    expect(res.status).toBe(302);
+    const location = res.headers.get('location') ?? '';
+    expect(location.startsWith(`${gh.url}/_codeload/octo/pkg/legacy.tar.gz/${S2}?token=`)).toBe(true);
+    expect(await (await fetch(location)).text()).toBe('gz');
+    expect((await fetch(location.replace(/token=.*/, 'token=guess'))).status).toBe(404);
+  });
+
+  it.each([
+    [{ status: 403, limit: 'primary', resetIn: 100 } as const, 403, 'x-ratelimit-remaining', '0'],
+    [{ status: 403, limit: 'secondary', retryAfter: 7 } as const, 403, 'retry-after', '7'],
+    [{ status: 429, limit: 'secondary', retryAfter: 9 } as const, 429, 'retry-after', '9'],
+  ])('fault %j', async (fault, status, header, value) => {
+    gh.fault({ route: 'GET /repos/:owner/:repo', ...fault });
+    const res = await call('GET', '/repos/octo/pkg');
+    expect([res.status, res.headers.get(header)]).toEqual([status, value]);
+    expect((await call('GET', '/repos/octo/pkg')).status).toBe(200);
+  });
+
+  it('a fault after the write performs the write and loses the answer', async () => {
+    gh.fault({ route: 'POST /repos/:owner/:repo/issues/:issue_number/comments', status: 502, afterWrite: true });
+    expect((await call('POST', '/repos/octo/pkg/issues/7/comments', { body: 'hi' })).status).toBe(502);
+    expect(repo.issueComments.map((c) => c.body)).toEqual(['hi']);
+    expect(gh.log.at(-1)).toMatchObject({ faulted: true, actor: 'pyrelease[bot]' });
+  });
+
+  it('issue comments paginate with a Link header', async () => {
+    for (let i = 0; i < 35; i++) await call('POST', '/repos/octo/pkg/issues/7/comments', { body: `c${i}` });
+    const first = await call('GET', '/repos/octo/pkg/issues/7/comments');
+    expect((first.json as unknown[]).length).toBe(30);
+    expect(first.headers.get('link')).toContain('rel="next"');
+    expect((first.json as unknown[])[0]).toMatchObject({ user: { login: 'pyrelease[bot]', type: 'Bot' }, performed_via_github_app: { slug: 'pyrelease' } });
+  });
+});
+
+describe('the real ProbotOctokit', () => {
+  it('authenticates as the app with an RS256 JWT, gets an installation token, and reads and writes', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.setAppKey(publicKey);
+    gh.addInstallation(77);
+    const octokit = new ProbotOctokit({
+      auth: { appId: gh.state.appId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), installationId: 77 },
+      baseUrl: gh.url,
+      log: quiet,
+      throttle: { enabled: false },
+    } as ConstructorParameters<typeof ProbotOctokit>[0]);
+    const got = await octokit.request('GET /repos/{owner}/{repo}', { owner: 'octo', repo: 'pkg' });
+    expect(got.data.default_branch).toBe('main');
+    await octokit.request('POST /repos/{owner}/{repo}/check-runs', { owner: 'octo', repo: 'pkg', name: 'pyrelease', head_sha: S2, status: 'in_progress' });
+    expect(repo.checkRuns).toHaveLength(1);
+    expect(gh.log.map((l) => l.route)).toEqual(['POST /app/installations/:installation_id/access_tokens', 'GET /repos/:owner/:repo', 'POST /repos/:owner/:repo/check-runs']);
+    expect(gh.log[1]?.authorization).toBe(`token ${gh.state.installationTokens[0] ?? ''}`);
+  });
+
+  it('a JWT signed with another key is refused', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.setAppKey(publicKey);
+    gh.addInstallation(77);
+    const octokit = new ProbotOctokit({ auth: { appId: gh.state.appId, privateKey: other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), installationId: 77 }, baseUrl: gh.url, log: quiet, throttle: { enabled: false }, retry: { enabled: false } } as ConstructorParameters<typeof ProbotOctokit>[0]);
+    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'octo', repo: 'pkg' })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('lists hook deliveries by cursor and redelivers one (JWT)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.setAppKey(publicKey);
+    for (let i = 0; i < 5; i++) addDelivery(gh.state, { guid: `g${i}`, event: 'push', action: null, statusCode: i === 2 ? 502 : 200, redelivery: false, installationId: 77, repositoryId: repo.id });
+    const app = new ProbotOctokit({ auth: { appId: gh.state.appId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, baseUrl: gh.url, log: quiet, throttle: { enabled: false } } as ConstructorParameters<typeof ProbotOctokit>[0]);
+    const all = await app.paginate('GET /app/hook/deliveries', { per_page: 2 });
+    expect(all.map((d) => d.guid)).toEqual(['g4', 'g3', 'g2', 'g1', 'g0']);
+    const failed = all.find((d) => d.status_code === 502);
+    const res = await app.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: failed?.id ?? 0 });
+    expect(res.status).toBe(202);
+    expect(gh.state.redeliveries).toEqual([failed?.id]);
+  });
+});
