@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { processIo, EXIT_OK, EXIT_USAGE } from './cli/io.js';
 import type { CliIo } from './cli/io.js';
-import { nameCommand, NAME_USAGE } from './cli/name-command.js';
-import { serveCommand, SERVE_USAGE } from './cli/serve-command.js';
-import { versionCommand, VERSION_USAGE } from './cli/version-command.js';
-import { checkCommand, CHECK_USAGE } from './cli/check-command.js';
-import { jobsCommand, JOBS_USAGE } from './cli/jobs-command.js';
-import { workerCommand, WORKER_USAGE } from './cli/worker-command.js';
-import { uploadCommand, UPLOAD_USAGE } from './cli/upload-command.js';
-import { gitlabCommand, GITLAB_USAGE } from './cli/gitlab-command.js';
 
 export const HELP = `usage: pyrelease <command> [options]
 
@@ -32,15 +24,43 @@ Options:
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number> | number;
 
-const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
-  version: { run: versionCommand, usage: VERSION_USAGE },
-  name: { run: nameCommand, usage: NAME_USAGE },
-  check: { run: checkCommand, usage: CHECK_USAGE },
-  serve: { run: serveCommand, usage: SERVE_USAGE },
-  upload: { run: uploadCommand, usage: UPLOAD_USAGE },
-  gitlab: { run: gitlabCommand, usage: GITLAB_USAGE },
-  worker: { run: workerCommand, usage: WORKER_USAGE },
-  jobs: { run: jobsCommand, usage: JOBS_USAGE },
+/**
+ * Commands load on demand: `pyrelease version` must not pay for BullMQ, ioredis and the
+ * forge clients that `serve` needs (loading them all took most of a second).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command; usage: string }>>> = {
+  version: async () => {
+    const m = await import('./cli/version-command.js');
+    return { run: m.versionCommand, usage: m.VERSION_USAGE };
+  },
+  name: async () => {
+    const m = await import('./cli/name-command.js');
+    return { run: m.nameCommand, usage: m.NAME_USAGE };
+  },
+  check: async () => {
+    const m = await import('./cli/check-command.js');
+    return { run: m.checkCommand, usage: m.CHECK_USAGE };
+  },
+  serve: async () => {
+    const m = await import('./cli/serve-command.js');
+    return { run: m.serveCommand, usage: m.SERVE_USAGE };
+  },
+  upload: async () => {
+    const m = await import('./cli/upload-command.js');
+    return { run: m.uploadCommand, usage: m.UPLOAD_USAGE };
+  },
+  gitlab: async () => {
+    const m = await import('./cli/gitlab-command.js');
+    return { run: (args, io) => m.gitlabCommand(args, io), usage: m.GITLAB_USAGE };
+  },
+  worker: async () => {
+    const m = await import('./cli/worker-command.js');
+    return { run: m.workerCommand, usage: m.WORKER_USAGE };
+  },
+  jobs: async () => {
+    const m = await import('./cli/jobs-command.js');
+    return { run: m.jobsCommand, usage: m.JOBS_USAGE };
+  },
 };
 
 function ownVersion(): string {
@@ -59,14 +79,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return EXIT_OK;
   }
   if (name === 'help') {
-    io.out(COMMANDS[rest[0] ?? '']?.usage ?? HELP);
+    const load = Object.hasOwn(COMMANDS, rest[0] ?? '') ? COMMANDS[rest[0] ?? ''] : undefined;
+    io.out(load === undefined ? HELP : (await load()).usage);
     return EXIT_OK;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
     io.err(`pyrelease: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
     return EXIT_USAGE;
   }
+  const command = await load();
   if (rest.includes('-h') || rest.includes('--help')) {
     io.out(command.usage);
     return EXIT_OK;
