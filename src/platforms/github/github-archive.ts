@@ -1,15 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../errors.js';
+import { streamToFile } from '../stream-to-file.js';
 import { translated } from './github-errors.js';
 import type { GithubOctokit, RepoRef } from './github-octokit.js';
 
-/** Default cap on a source archive download; the extractor has its own limits on inflated bytes. */
-export const ARCHIVE_DOWNLOAD_LIMIT = 200 * 1024 * 1024;
+export { ARCHIVE_DOWNLOAD_LIMIT } from '../stream-to-file.js';
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 /**
@@ -23,21 +18,6 @@ export function allowedArchiveOrigins(apiBaseUrl: string): string[] {
   const host = api.hostname === 'api.github.com' ? 'github.com' : api.hostname;
   const port = api.port === '' ? '' : `:${api.port}`;
   return [api.origin, `${api.protocol}//codeload.${host}${port}`];
-}
-
-class Capped extends Transform {
-  private seen = 0;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) {
-      done(new AppError('archive-too-large', `the source archive is larger than ${this.limit} bytes`, { details: { limit: this.limit } }));
-      return;
-    }
-    done(null, chunk);
-  }
 }
 
 /**
@@ -78,11 +58,5 @@ export async function downloadTarball(octokit: GithubOctokit, repo: RepoRef, api
     await response.body.cancel().catch(() => undefined);
     throw new AppError('archive-too-large', `the source archive is larger than ${limit} bytes`, { details: { limit } });
   }
-  try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), new Capped(limit), createWriteStream(destFile));
-  } catch (error) {
-    await rm(destFile, { force: true });
-    if (error instanceof AppError) throw error;
-    throw new AppError('source-unavailable', 'the archive download from codeload broke off', { retryable: true });
-  }
+  await streamToFile(response.body, destFile, limit, 'codeload');
 }

@@ -5,7 +5,7 @@ import { STATUS_CONTEXT } from '../../core/actions.js';
 import { AppError, TagConflictError } from '../../errors.js';
 import type { CommitInfo, Platform, ReleaseInput, StatusInput, TagInfo } from '../platform.js';
 import { branchOps } from './gitlab-branches.js';
-import { ARCHIVE_DOWNLOAD_LIMIT, streamToFile, streamToText } from './gitlab-archive.js';
+import { ARCHIVE_DOWNLOAD_LIMIT, streamArchiveToFile, streamToText } from './gitlab-archive.js';
 import { upsertNote } from './gitlab-comments.js';
 import type { NoteStore, StoredNote } from './gitlab-comments.js';
 import { gitlabStatus, orNull, translated, translateGitlabError } from './gitlab-errors.js';
@@ -196,7 +196,7 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     },
     downloadArchive: async (sha, destFile) => {
       const body = await translated('download the source archive', () => api.Repositories.showArchive(pid, { sha, fileType: 'tar.gz', asStream: true }) as Promise<unknown>);
-      await streamToFile(body, destFile, options.archiveLimit ?? ARCHIVE_DOWNLOAD_LIMIT);
+      await streamArchiveToFile(body, destFile, options.archiveLimit ?? ARCHIVE_DOWNLOAD_LIMIT);
     },
     ensureRelease: (release: ReleaseInput) => releaseOps(api, pid).ensure(release),
     ...branchOps(api, pid),
