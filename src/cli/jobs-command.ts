@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { publishQueue, DEFAULT_REDIS_URL, redisConnection } from '../jobs/queues.js';
+import { selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
+import { resolveRedisUrl } from '../redis-url.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 
 export const JOBS_USAGE = `usage: pyrelease jobs [--json] [--limit N]
 
-Lists publish jobs, newest first, with their state, attempts and failure reason.
+Lists publish and self-hosted tagging jobs, newest first, with their state, attempts and failure reason.
   --json      one JSON object per job
   --limit N   at most N jobs per state (default 50)
 `;
@@ -27,9 +29,11 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
   }
   const config = loaded.config;
   // Fail fast instead of retrying forever when Redis is not there.
-  const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-cli');
+  const redis = await resolveRedisUrl(config, { env: io.env });
+  const connection = redisConnection(redis.ok ? redis.url : DEFAULT_REDIS_URL, 'pyrelease-cli');
   connection.on('error', () => undefined);
   const queue = publishQueue(connection, { redisUrl: '', prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
+  const tagging = selfHostedQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
   try {
     const ping = await Promise.race([connection.ping(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref())]);
     if (ping === 'timeout') {
@@ -52,6 +56,25 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
           result: job.returnvalue ?? null,
         });
       }
+      // Self-hosted tagging: repo and release in the same columns; `outcome` says what
+      // happened (tagged, exists, conflict, skipped). Poll runs are left out.
+      for (const job of await tagging.getJobs([state], 0, limit - 1)) {
+        if (job.name !== 'tag' || !('release' in job.data)) continue;
+        const result = (job.returnvalue ?? null) as { outcome?: string; reason?: string } | null;
+        rows.push({
+          id: job.id ?? '',
+          state,
+          repo: `${job.data.platform}/${job.data.project}`,
+          version: job.data.release,
+          sha: job.data.pinnedSha ?? '',
+          registries: [] as string[],
+          attempts: job.attemptsMade,
+          failedReason: job.failedReason ?? null,
+          createdAt: new Date(job.timestamp).toISOString(),
+          result,
+          outcome: result?.outcome ?? null,
+        });
+      }
     }
     rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
     if (values.json) {
@@ -60,13 +83,16 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
       io.out('no jobs\n');
     } else {
       for (const r of rows) {
-        const reason = r.failedReason === null ? '' : `  ${r.failedReason}`;
-        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}  ${r.id}${reason}\n`);
+        const outcome = 'outcome' in r && r.outcome !== null ? `  outcome=${r.outcome}` : '';
+        const why = 'outcome' in r && r.result !== null && typeof r.result === 'object' && 'reason' in r.result && r.result.reason !== undefined ? `  ${String(r.result.reason)}` : '';
+        const reason = r.failedReason === null ? why : `  ${r.failedReason}`;
+        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}${outcome}  ${r.id}${reason}\n`);
       }
     }
     return EXIT_OK;
   } finally {
     await queue.close();
+    await tagging.close();
     connection.disconnect();
   }
 }
