@@ -3,6 +3,7 @@ import { describeConfig, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
+import { resolveRedisUrl } from '../redis-url.js';
 import { loadServerConfig } from '../server-config.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
@@ -35,22 +36,39 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
     return EXIT_OK;
   }
   const log = createLogger(loaded.config.logLevel);
+  const redis = await resolveRedisUrl(loaded.config, { start: true, env: io.env, log });
+  if (!redis.ok) {
+    io.err(redis.reason);
+    return EXIT_INVALID;
+  }
   let service;
   try {
-    service = await startService({ config: loaded.config, server: server.config, env: io.env, log, runWorkers: !values['no-worker'] });
+    service = await startService({ config: { ...loaded.config, redisUrl: redis.url }, server: server.config, env: io.env, log, runWorkers: !values['no-worker'] });
   } catch (error) {
+    await redis.embedded?.stop();
     io.err(`pyrelease: cannot start: ${isAppError(error) ? error.message : (error as Error).message}\n`);
     return EXIT_INVALID;
   }
-  await new Promise<void>((resolve) => {
+  const ended = await new Promise<'signal' | 'redis-died'>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping: no new webhooks; waiting for running jobs');
-      resolve();
+      resolve('signal');
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void redis.embedded?.died.then((exit) => {
+      log.error({ code: exit.code, signal: exit.signal, output: exit.output }, 'the embedded Redis died: stopping');
+      resolve('redis-died');
+    });
   });
-  await service.close();
+  // Without its Redis, closing workers could wait forever on reconnects: bounded then.
+  await (ended === 'signal' ? service.close() : Promise.race([service.close(), new Promise((r) => setTimeout(r, 10_000).unref())]));
+  // Last: running jobs needed it until service.close() returned.
+  await redis.embedded?.stop();
   log.info('stopped');
-  return EXIT_OK;
+  if (ended === 'signal') return EXIT_OK;
+  // Connections still retrying the dead Redis would keep the process up; an unref'd
+  // timer fires only if something does.
+  setTimeout(() => process.exit(EXIT_INVALID), 1000).unref();
+  return EXIT_INVALID;
 }

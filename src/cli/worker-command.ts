@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { resolveRedisUrl } from '../redis-url.js';
 import { loadServerConfig } from '../server-config.js';
 import { startWorker } from '../worker.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
@@ -21,7 +22,10 @@ export async function workerCommand(_args: readonly string[], io: CliIo): Promis
     return EXIT_INVALID;
   }
   const log = createLogger(loaded.config.logLevel);
-  const running = await startWorker({ config: loaded.config, server: server.config, log, env: io.env });
+  // Finds the embedded Redis of a `pyrelease serve` on this data dir; never starts one.
+  const redis = await resolveRedisUrl(loaded.config, { env: io.env, log });
+  const config = redis.ok ? { ...loaded.config, redisUrl: redis.url } : loaded.config;
+  const running = await startWorker({ config, server: server.config, log, env: io.env });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping: waiting for running jobs');
