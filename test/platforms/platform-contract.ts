@@ -132,6 +132,16 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
       expect(await arrange.comments(target)).toEqual([`${MARKER}\nx`, `<!-- other -->\ny`]);
     });
 
+    it('upsertComment with createIfMissing false only edits a comment that exists', async () => {
+      const target: CommentTarget = { kind: 'change-request', number: 6 };
+      await arrange.changeRequest(6, [C]);
+      expect(await p.upsertComment(target, `${MARKER}\nall fixed`, MARKER, { createIfMissing: false })).toBe('absent');
+      expect(await arrange.comments(target)).toEqual([]);
+      expect(await p.upsertComment(target, `${MARKER}\nproblem`, MARKER)).toBe('created');
+      expect(await p.upsertComment(target, `${MARKER}\nall fixed`, MARKER, { createIfMissing: false })).toBe('updated');
+      expect(await arrange.comments(target)).toEqual([`${MARKER}\nall fixed`]);
+    });
+
     it('setStatus is recorded in order', async () => {
       await p.setStatus(B, { state: 'pending', description: 'checking 1.1.0' });
       await p.setStatus(B, { state: 'failure', description: 'version not bumped' });

@@ -175,9 +175,9 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
       const mrs = await orNull('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha));
       return mrs === null ? [] : parsed(mergeRequestSchema.array(), mrs, 'list merge requests of a commit').map((m) => m.iid);
     },
-    upsertComment: async (target: CommentTarget, body, marker) => {
+    upsertComment: async (target: CommentTarget, body, marker, upsertOptions) => {
       const store = target.kind === 'change-request' ? mergeRequestNotes(target.number) : commitNotes(target.sha);
-      return upsertNote(store, await whoAmI(), body, marker);
+      return upsertNote(store, await whoAmI(), body, marker, upsertOptions);
     },
     setStatus: async (sha, status: StatusInput) => {
       const state = STATE[status.state];
