@@ -77,25 +77,26 @@ export function parseGithubSettings(env: Env): GithubSettingsResult {
   const slug = value('APP_SLUG');
   if (slug !== undefined && !SLUG.test(slug)) errors.push('APP_SLUG must be the App slug (lower-case letters, digits and hyphens)');
 
-  const host = value('GHE_HOST');
-  const protocol = value('GHE_PROTOCOL') ?? 'https';
+  const urls = githubUrls(env);
+  if (!urls.ok) errors.push(...urls.errors);
+
+  if (!urls.ok || errors.length > 0 || appId === null || privateKey === null) return { ok: false, errors };
+  return { ok: true, settings: { appId, privateKey, webhookSecrets: secrets, appSlug: slug ?? null, apiUrl: urls.apiUrl, webUrl: urls.webUrl } };
+}
+
+/** GitHub's web and API roots from GHE_HOST / GHE_PROTOCOL, as Probot builds them; github.com without GHE_HOST. */
+export function githubUrls(env: Env): { ok: true; apiUrl: string; webUrl: string } | { ok: false; errors: string[] } {
+  const host = env['GHE_HOST']?.trim() || undefined;
+  const protocol = env['GHE_PROTOCOL']?.trim() || 'https';
+  const errors: string[] = [];
   if (host !== undefined && !HOST.test(host)) errors.push('GHE_HOST must be a host name, optionally with :port (no scheme, no path)');
   if (protocol !== 'https' && protocol !== 'http') errors.push('GHE_PROTOCOL must be https or http');
-  else if (protocol === 'http' && production && host !== undefined) errors.push('GHE_PROTOCOL=http is refused with NODE_ENV=production: tokens would travel in clear');
-
-  if (errors.length > 0 || appId === null || privateKey === null) return { ok: false, errors };
-  const webUrl = host === undefined ? 'https://github.com' : `${protocol}://${host}`;
-  return {
-    ok: true,
-    settings: {
-      appId,
-      privateKey,
-      webhookSecrets: secrets,
-      appSlug: slug ?? null,
-      apiUrl: host === undefined ? 'https://api.github.com' : `${webUrl}/api/v3`,
-      webUrl,
-    },
-  };
+  else if (protocol === 'http' && host !== undefined && env['NODE_ENV']?.trim() === 'production') {
+    errors.push('GHE_PROTOCOL=http is refused with NODE_ENV=production: tokens would travel in clear');
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  if (host === undefined) return { ok: true, apiUrl: 'https://api.github.com', webUrl: 'https://github.com' };
+  return { ok: true, apiUrl: `${protocol}://${host}/api/v3`, webUrl: `${protocol}://${host}` };
 }
 
 /**
