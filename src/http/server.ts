@@ -10,6 +10,15 @@ export interface Route {
   readonly handler: Handler;
 }
 
+/**
+ * A sub-application mounted under a path prefix, for every method: the queue dashboard,
+ * whose pages, assets and API all live below one path. Exact routes win over mounts.
+ */
+export interface Mount {
+  readonly prefix: string;
+  readonly handler: Handler;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
@@ -22,11 +31,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * and its limits (body size, timeouts) are ours to set. Unknown paths are 404, wrong
  * methods 405, and a handler that throws is a 500 without details.
  */
-export function createHttpServer(routes: readonly Route[], log: Logger): Server {
+export function createHttpServer(routes: readonly Route[], log: Logger, mounts: readonly Mount[] = []): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const matching = routes.filter((r) => r.path === path);
-    const route = matching.find((r) => r.method === req.method);
+    const mount = matching.length === 0 ? mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`)) : undefined;
+    const route = mount === undefined ? matching.find((r) => r.method === req.method) : { handler: mount.handler };
     if (route === undefined) {
       req.resume();
       if (matching.length > 0) sendJson(res, 405, { error: 'method not allowed' }, { allow: matching.map((r) => r.method).join(', ') });

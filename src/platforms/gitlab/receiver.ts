@@ -17,8 +17,11 @@ export interface GitlabReceiverDeps {
   readonly log: Logger;
   /** Milliseconds since the epoch; Date.now by default. */
   readonly now?: () => number;
+  /** Told about every request once, as it is logged (metrics). */
+  readonly observe?: (outcome: GitlabWebhookOutcome, event: string | undefined, latencyMs: number) => void;
 }
 
+export type GitlabWebhookOutcome = Outcome;
 type Outcome = 'queued' | 'duplicate' | 'ignored' | 'unmappable' | 'method' | 'too-large' | 'bad-request' | 'unauthorized' | 'malformed-json' | 'unavailable';
 
 interface LogFields {
@@ -54,7 +57,9 @@ export function gitlabWebhookHandler(deps: GitlabReceiverDeps): (req: IncomingMe
     const started = now();
     const finish = (fields: LogFields, body: Record<string, string>, extraHeaders: Record<string, string> = {}): void => {
       const level = fields.outcome === 'unmappable' || fields.outcome === 'unavailable' ? 'warn' : 'info';
-      deps.log[level]({ ...fields, latencyMs: now() - started }, 'gitlab webhook');
+      const latencyMs = now() - started;
+      deps.log[level]({ ...fields, latencyMs }, 'gitlab webhook');
+      deps.observe?.(fields.outcome, fields.event, latencyMs);
       send(res, fields.status, body, extraHeaders);
     };
 
