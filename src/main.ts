@@ -23,6 +23,14 @@ import { credentialsFor } from './publishing/credentials.js';
 import type { ServerConfig } from './server-config.js';
 import type { ServiceDeps } from './service/handle-event.js';
 import { publishedVersions } from './service/published-versions.js';
+import { adminHttp } from './http/admin-routes.js';
+import { EVENT_QUEUE } from './jobs/event-job.js';
+import { PUBLISH_QUEUE } from './jobs/publish-job.js';
+import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
+import { observedQueues } from './observability/observed-queues.js';
+import { observePublishWorker } from './observability/publish-observer.js';
+import { createServiceMetrics } from './observability/service-metrics.js';
+import { SELF_HOSTED_QUEUE } from './selfhosted/self-hosted-queue.js';
 import { startWorker } from './worker.js';
 import type { RunningWorker } from './worker.js';
 
@@ -94,7 +102,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return createGitlabPlatform({ api: gitlab.api, projectId, ...(gitlab.bot === null ? {} : { botUserId: gitlab.bot.id }), log });
   };
 
+  // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
+  const observed = observedQueues(producer, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
+  const metrics = createServiceMetrics({ queues: observed.queues });
+  const admin = adminHttp({ env, queues: observed.queues, metrics });
+
   const routes: Route[] = [
+    ...admin.routes,
     { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
     {
       method: 'GET',
@@ -118,6 +132,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         botUsername: gitlab.bot?.username ?? null,
         enqueue: (event) => withTimeout(enqueueEvent(events, event), 3000, 'enqueue'),
         log,
+        observe: (outcome, event, latencyMs) => metrics.observeWebhook('gitlab', outcome, event, latencyMs),
       }),
     });
   }
@@ -173,19 +188,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         ),
       );
     }
-    workers.push(
-      await startWorker({
-        config,
-        server,
-        log,
-        env,
-        gitlabUrl: config.gitlabUrl,
-        platformFor: async (data) => (data.platform === 'gitlab' && gitlab !== null ? gitlabPlatform(data.gitlabProjectId ?? data.repo) : null),
-      }),
-    );
+    const publishWorker = await startWorker({
+      config,
+      server,
+      log,
+      env,
+      gitlabUrl: config.gitlabUrl,
+      platformFor: async (data) => (data.platform === 'gitlab' && gitlab !== null ? gitlabPlatform(data.gitlabProjectId ?? data.repo) : null),
+    });
+    observePublishWorker(publishWorker.worker, metrics);
+    workers.push(publishWorker);
   }
 
-  const http: Server = createHttpServer(routes, log);
+  const http: Server = createHttpServer(routes, log, admin.mounts);
   const address = await listen(http, config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
   log.info({ url, gitlab: gitlab !== null, workers: options.runWorkers }, 'pyrelease is listening');
@@ -199,6 +214,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       for (const w of workers) await w.close();
       await workerPublishQueue?.close();
       await events.close();
+      metrics.close();
+      await observed.close();
       workerConnection?.disconnect();
       producer.disconnect();
     },
