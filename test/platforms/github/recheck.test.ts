@@ -1,9 +1,12 @@
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { ProbotOctokit } from 'probot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger.js';
+import { githubAppAuth, githubRecheckResolver } from '../../../src/platforms/github/app-auth.js';
 import { resolveRecheck } from '../../../src/platforms/github/recheck.js';
 import type { GithubRecheck } from '../../../src/platforms/github/to-event.js';
 
@@ -11,14 +14,41 @@ const require = createRequire(import.meta.url);
 const examples = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, any>> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const samplePr = examples.find((e) => e.name === 'pull_request')?.examples.find((p) => p['action'] === 'opened')?.['pull_request'] as Record<string, unknown>;
 
-// A loopback stand-in for GET /repos/{owner}/{repo}/pulls/{pull_number}; each test sets the answer.
+const APP_ID = 31337;
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_KEY = keys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const INSTALLATION_TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
+
+/** An app JWT as GitHub checks it: RS256 by the App's key, issued by the App ID. */
+function jwtIssuer(authorization: string | undefined): number | null {
+  const [header, payload, signature] = (authorization ?? '').replace(/^bearer /i, '').split('.');
+  if (header === undefined || payload === undefined || signature === undefined) return null;
+  const verifier = createVerify('RSA-SHA256');
+  verifier.update(`${header}.${payload}`);
+  if (!verifier.verify(keys.publicKey, Buffer.from(signature, 'base64url'))) return null;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown };
+  return Number(claims.iss);
+}
+
+// A loopback stand-in for GET /repos/{owner}/{repo}/pulls/{pull_number} (each test sets the
+// answer) and for POST /app/installations/{id}/access_tokens (REST "Create an installation
+// access token for an app": 201 with token and expires_at, 401 without a valid app JWT).
 let server: Server;
+let tokenRequests = 0;
 let baseUrl: string;
 let answer: { status: number; body: unknown };
 const requests: Array<{ method: string; url: string; authorization: string | undefined }> = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    const token = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(req.url ?? '');
+    if (req.method === 'POST' && token !== null) {
+      tokenRequests += 1;
+      const valid = jwtIssuer(req.headers.authorization) === APP_ID;
+      const text = JSON.stringify(valid ? { token: INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { pull_requests: 'write' }, repository_selection: 'all' } : { message: 'A JSON web token could not be decoded' });
+      res.writeHead(valid ? 201 : 401, { 'content-type': 'application/json' }).end(text);
+      return;
+    }
     requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const text = JSON.stringify(answer.body);
     res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -35,6 +65,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   requests.length = 0;
+  tokenRequests = 0;
   answer = { status: 200, body: samplePr };
 });
 
@@ -88,5 +119,37 @@ describe('resolveRecheck', () => {
   it('does not call out for a path that is not owner/name', async () => {
     expect(await resolveRecheck(octokit(), { ...request, repo: { ...request.repo, path: 'no-slash' } })).toMatchObject({ kind: 'ignored' });
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('githubRecheckResolver through Probot app authentication', () => {
+  const logLines: string[] = [];
+  const log = createLogger('info', { write: (line: string) => void logLines.push(line) });
+
+  it('mints an installation token with the app JWT, reads the pull request with it, and reuses the token', async () => {
+    const resolve = githubRecheckResolver(githubAppAuth({ appId: APP_ID, privateKey: PRIVATE_KEY, apiUrl: baseUrl, log }), 5000);
+    expect(await resolve(request)).toMatchObject({ kind: 'event', event: { action: 'recheck', headSha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821' } });
+    expect(await resolve(request)).toMatchObject({ kind: 'event' });
+    expect(tokenRequests).toBe(1);
+    expect(requests.map((r) => r.authorization)).toEqual([`token ${INSTALLATION_TOKEN}`, `token ${INSTALLATION_TOKEN}`]);
+    expect(logLines.join('\n')).not.toContain(INSTALLATION_TOKEN);
+  });
+
+  it('fails (for a 503) when GitHub refuses the app', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const resolve = githubRecheckResolver(githubAppAuth({ appId: APP_ID, privateKey: other, apiUrl: baseUrl, log }), 5000);
+    await expect(resolve(request)).rejects.toMatchObject({ status: 401 });
+    expect(requests).toHaveLength(0);
+  });
+
+  it('ignores a delivery without an installation without calling out', async () => {
+    const resolve = githubRecheckResolver(githubAppAuth({ appId: APP_ID, privateKey: PRIVATE_KEY, apiUrl: baseUrl, log }), 5000);
+    expect(await resolve({ ...request, meta: { deliveryId: 'd', installationId: null } })).toEqual({ kind: 'ignored', reason: 'no installation in the delivery' });
+    expect(tokenRequests + requests.length).toBe(0);
+  });
+
+  it('gives up after the timeout with a retryable network error', async () => {
+    const hanging = { installation: () => new Promise<never>(() => undefined) };
+    await expect(githubRecheckResolver(hanging, 50)(request)).rejects.toMatchObject({ name: 'AppError', code: 'network', retryable: true });
   });
 });
