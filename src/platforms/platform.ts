@@ -69,14 +69,11 @@ export interface Platform {
   /** Writes the .tar.gz of the tree at sha to destFile. */
   downloadArchive(sha: string, destFile: string): Promise<void>;
   ensureRelease(release: ReleaseInput): Promise<'created' | 'updated'>;
-  // Optional for now (self-hosted tagging's stable-branch model): the memory platform and
-  // the GitLab adapter have them; the GitHub adapter gets them next, then they become
-  // required and join the contract suite.
   /**
    * Creates branch `name` at sha. An existing branch is 'exists' whatever its head (a
    * stable branch moves on after it was cut); decided by re-reading, never by a message.
    */
-  ensureBranch?(name: string, sha: string): Promise<'created' | 'exists'>;
+  ensureBranch(name: string, sha: string): Promise<'created' | 'exists'>;
   /** The commit a branch points at, or null when there is no such branch. */
-  branchHead?(name: string): Promise<string | null>;
+  branchHead(name: string): Promise<string | null>;
 }

@@ -20,7 +20,7 @@ export interface SelfHostedDeps {
   readonly config: SelfHostedConfig;
   /** The client for the upstream GitLab (its own URL and optional token). */
   readonly upstreamApi: GitlabApi;
-  readonly platformFor: (repo: ServiceRepoConfig) => Platform;
+  readonly platformFor: (repo: ServiceRepoConfig) => Promise<Platform>;
   readonly retagImage: RetagImage | null;
   readonly schedule: Omit<ScheduleContext, 'config'>;
 }

@@ -37,7 +37,7 @@ export interface TaggingResult {
 
 export interface TaggingDeps {
   readonly config: SelfHostedConfig;
-  readonly platformFor: (repo: ServiceRepoConfig) => Platform;
+  readonly platformFor: (repo: ServiceRepoConfig) => Promise<Platform>;
   /** null when no OCI retag is wired; a repo with `image:` then reports it in `reason`. */
   readonly retagImage: RetagImage | null;
   /** Stores the chosen commit in the job (job.updateData) before the first write. */
@@ -53,17 +53,14 @@ export async function runTaggingJob(data: TaggingJobData, deps: TaggingDeps): Pr
   const parsed = parseGitlabTag(data.release);
   if (!parsed.ok) return { ...base, tag: null, sha: null, outcome: 'skipped', reason: parsed.reason };
   const release = parsed.release;
-  const platform = deps.platformFor(repo);
+  const platform = await deps.platformFor(repo);
 
   const needsBranch = repo.model === 'stable-branch' && !release.prerelease;
-  if (needsBranch && (platform.branchHead === undefined || platform.ensureBranch === undefined)) {
-    return { ...base, tag: null, sha: null, outcome: 'skipped', reason: `the ${repo.platform} adapter cannot manage branches yet (stable-branch model)` };
-  }
   const defaultBranch = await platform.defaultBranch();
   const defaultHead = (await platform.resolveCommit(defaultBranch))?.sha ?? null;
   const rule = { tagTemplate: repo.tagTemplate, model: repo.model, stableBranchTemplate: repo.stableBranchTemplate };
   const branchName = needsBranch ? renderStable(release, repo) : null;
-  const stableHead = branchName === null || platform.branchHead === undefined ? null : await platform.branchHead(branchName);
+  const stableHead = branchName === null ? null : await platform.branchHead(branchName);
   const tagName = renderTag(release, repo);
   const existing = tagName === null ? null : ((await platform.getTag(tagName))?.sha ?? null);
   const plan = planServiceTagging(release, rule, { defaultBranch, defaultBranchHead: defaultHead, stableBranchHead: stableHead, existingTag: existing, pinnedSha: data.pinnedSha ?? null });
@@ -81,7 +78,7 @@ export async function runTaggingJob(data: TaggingJobData, deps: TaggingDeps): Pr
   let branch: TaggingResult['branch'];
   if (plan.outcome === 'act') {
     for (const action of plan.actions) {
-      if (action.kind === 'ensure-branch' && platform.ensureBranch !== undefined) {
+      if (action.kind === 'ensure-branch') {
         branch = { name: action.branch, result: await platform.ensureBranch(action.branch, action.sha) };
       } else if (action.kind === 'ensure-tag') {
         try {

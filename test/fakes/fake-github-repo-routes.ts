@@ -173,7 +173,13 @@ export const repoRoutes: FakeRoute[] = [
     method: 'GET',
     pattern: '/repos/:owner/:repo/git/ref/*ref',
     handle: ({ repo, params }) => {
-      const name = /^tags\/(.+)$/.exec(params['ref'] ?? '')?.[1];
+      const ref = params['ref'] ?? '';
+      const branch = /^heads\/(.+)$/.exec(ref)?.[1];
+      if (branch !== undefined) {
+        const head = repo.branches.get(branch)?.at(-1);
+        return head === undefined ? notFound(DOCS.ref) : json(200, { ref: `refs/heads/${branch}`, object: { type: 'commit', sha: head } });
+      }
+      const name = /^tags\/(.+)$/.exec(ref)?.[1];
       const sha = name === undefined ? undefined : repo.tags.get(name);
       return name === undefined || sha === undefined ? notFound(DOCS.ref) : json(200, presentTagRef(repo, name, sha));
     },

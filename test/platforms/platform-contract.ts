@@ -142,6 +142,16 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
       expect(await arrange.comments(target)).toEqual([`${MARKER}\nall fixed`]);
     });
 
+    it('ensureBranch: created at the sha, then exists (whatever its head), and branchHead reads it', async () => {
+      expect(await p.branchHead('stable-1-1-ee')).toBeNull();
+      expect(await p.ensureBranch('stable-1-1-ee', B)).toBe('created');
+      expect(await p.branchHead('stable-1-1-ee')).toBe(B);
+      expect(await p.ensureBranch('stable-1-1-ee', B)).toBe('exists');
+      // A stable branch moves on after it is cut: asking again with another sha is not an error.
+      expect(await p.ensureBranch('stable-1-1-ee', A)).toBe('exists');
+      expect(await p.branchHead('stable-1-1-ee')).toBe(B);
+    });
+
     it('setStatus is recorded in order', async () => {
       await p.setStatus(B, { state: 'pending', description: 'checking 1.1.0' });
       await p.setStatus(B, { state: 'failure', description: 'version not bumped' });

@@ -106,7 +106,7 @@ export async function selfHostedHarness(options: { sectionYaml: (url: string) =>
     {
       config,
       upstreamApi: api,
-      platformFor: (repo) => createGitlabPlatform({ api, projectId: repo.project }),
+      platformFor: async (repo) => createGitlabPlatform({ api, projectId: repo.project }),
       retagImage: retag,
       schedule: { queue, redis, prefix },
     },

@@ -1,6 +1,7 @@
 import { AppError, TagConflictError } from '../../errors.js';
 import type { CommitInfo, Platform, TagInfo } from '../platform.js';
 import { ARCHIVE_DOWNLOAD_LIMIT, downloadTarball } from './github-archive.js';
+import { githubBranchOps } from './github-branches.js';
 import { setCheckRun } from './github-checks.js';
 import { upsertGithubComment } from './github-comments.js';
 import { orNull, translated, translateGithubError } from './github-errors.js';
@@ -72,6 +73,7 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
   };
 
   return {
+    ...githubBranchOps(octokit, repo, dotSegment),
     defaultBranch: async () => {
       const res = await translated('read the repository', () => octokit.request('GET /repos/{owner}/{repo}', { ...repo }));
       const branch = parsed(repoSchema, res.data, 'read the repository').default_branch;
