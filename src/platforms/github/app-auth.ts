@@ -20,8 +20,21 @@ export interface GithubAppAuth {
  * to a Probot webhook handler, and there is none. `apiUrl` is GitHub's or
  * `${GHE_PROTOCOL}://${GHE_HOST}/api/v3` (github-settings.ts), as Probot builds it.
  */
-export function githubAppAuth(options: { appId: number; privateKey: string; apiUrl: string; log: Logger }): GithubAppAuth {
-  const probot = new Probot({ appId: options.appId, privateKey: options.privateKey, baseUrl: options.apiUrl, log: options.log });
+export function githubAppAuth(options: {
+  appId: number;
+  privateKey: string;
+  apiUrl: string;
+  log: Logger;
+  /** e.g. ProbotOctokit.defaults({ throttle: boundedThrottle() }) (github-octokit.ts); ProbotOctokit by default. */
+  Octokit?: typeof ProbotOctokit;
+}): GithubAppAuth {
+  const probot = new Probot({
+    appId: options.appId,
+    privateKey: options.privateKey,
+    baseUrl: options.apiUrl,
+    log: options.log,
+    ...(options.Octokit === undefined ? {} : { Octokit: options.Octokit }),
+  });
   return {
     installation: (installationId) => probot.auth(installationId) as Promise<InstallationOctokit>,
   };
