@@ -1,0 +1,74 @@
+# syntax=docker/dockerfile:1
+# pyrelease: the web process (`serve --no-worker`) and the workers (`worker`) from one image.
+# Build:  docker build --build-arg VERSION=$(node -p "require('./package.json').version") -t pyrelease .
+# Run:    docker compose up   (see docker-compose.yml: Redis, web and worker)
+#
+# Bookworm, like the machines CI runs on: the worker drives Debian's Python build
+# toolchain, and CI tests exactly those package versions (.ci/run).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` builds, and the sources are not here yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bin ./bin
+# `pyrelease github setup` reads the App manifest next to dist/ at run time.
+COPY app.yml ./
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.0.0-dev
+ARG SOURCE=https://github.com/pyrelease/pyrelease
+LABEL org.opencontainers.image.title="pyrelease" \
+      org.opencontainers.image.description="A self-hosted release bot that validates, builds and publishes Python packages from GitHub and GitLab" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}"
+
+# The Python build toolchain the worker drives (PEP 517 build with venv for isolated
+# builds, setuptools, wheel, hatchling, poetry, setuptools-scm, hatch-vcs), git for
+# setuptools-scm and hatch-vcs, util-linux for the unshare build sandbox, and tini as
+# PID 1 so SIGTERM reaches node and build processes are reaped.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 python3-venv python3-pip python3-build python3-setuptools python3-wheel \
+      python3-hatchling python3-poetry python3-setuptools-scm python3-hatch-vcs \
+      git util-linux ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+
+# A fixed UID/GID, so a volume's ownership stays right across image rebuilds.
+RUN groupadd --system --gid 10001 pyrelease \
+ && useradd --system --uid 10001 --gid pyrelease --home-dir /var/lib/pyrelease --shell /usr/sbin/nologin pyrelease \
+ && mkdir -p /var/lib/pyrelease \
+ && chown pyrelease:pyrelease /var/lib/pyrelease
+
+WORKDIR /app
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY --from=build /src/bin ./bin
+COPY --from=build /src/app.yml ./app.yml
+
+ENV NODE_ENV=production \
+    PYRELEASE_DATA_DIR=/var/lib/pyrelease \
+    PORT=3000
+VOLUME ["/var/lib/pyrelease"]
+EXPOSE 3000
+USER pyrelease
+
+# Slim images have no curl: node's fetch asks /healthz. The worker has no HTTP server;
+# docker-compose.yml turns this check off for it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# The build sandbox (PYRELEASE_BUILD_SANDBOX=auto) needs user, PID and mount namespaces,
+# which Docker's default seccomp and AppArmor profiles and its masked /proc paths refuse:
+# under them the worker falls back to unsandboxed builds and says so at start-up. See
+# the worker service in docker-compose.yml for the choice and how to turn it on.
+ENTRYPOINT ["tini", "--", "node", "bin/pyrelease.js"]
+# The other command: `worker`.
+CMD ["serve"]
