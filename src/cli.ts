@@ -12,6 +12,8 @@ Commands:
                                            upload distributions like twine upload
   gitlab install|uninstall --group GROUP --webhook-url URL [--dry-run]
                                            install the service's webhook on a GitLab group
+  github setup --webhook-url URL [--env-file FILE] [--org ORG]
+                                           create the GitHub App (manifest flow) and write its credentials
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
   serve [--no-worker] [--print-config]     run the service: webhooks, and the workers beside them
@@ -52,6 +54,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command; usage: str
   gitlab: async () => {
     const m = await import('./cli/gitlab-command.js');
     return { run: (args, io) => m.gitlabCommand(args, io), usage: m.GITLAB_USAGE };
+  },
+  github: async () => {
+    const m = await import('./cli/github-command.js');
+    return { run: (args, io) => m.githubCommand(args, io), usage: m.GITHUB_USAGE };
   },
   worker: async () => {
     const m = await import('./cli/worker-command.js');

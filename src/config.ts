@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseGithubSettings } from './platforms/github/github-settings.js';
+import type { GithubSettings } from './platforms/github/github-settings.js';
 
 /**
  * Server settings come from the environment only (twelve-factor), each declared once
@@ -39,6 +41,14 @@ export const SETTINGS = {
   gitlabToken: setting('GITLAB_TOKEN', z.string().min(1).optional(), 'Token of the bot user (api scope). Unset: GitLab is not served.', true),
   gitlabWebhookSecret: setting('GITLAB_WEBHOOK_SECRET', secretList, 'Secret tokens GitLab sends in X-Gitlab-Token, comma-separated (rotation).', true),
   gitlabSigningSecret: setting('GITLAB_WEBHOOK_SIGNING_SECRET', secretList, 'GitLab signing tokens (whsec_...), comma-separated: Standard Webhooks signatures.', true),
+  githubAppId: setting('APP_ID', z.string().optional(), 'GitHub App ID (Probot\'s name). Any of APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET turns GitHub on, and then all are required.'),
+  githubPrivateKey: setting('PRIVATE_KEY', z.string().optional(), 'GitHub App private key (PEM, `\\n`-escaped PEM or base64), or use PRIVATE_KEY_PATH.', true),
+  githubPrivateKeyPath: setting('PRIVATE_KEY_PATH', z.string().optional(), 'File holding the GitHub App private key (what `pyrelease github setup` writes).'),
+  githubWebhookSecret: setting('WEBHOOK_SECRET', z.string().optional(), 'GitHub App webhook secrets, comma-separated (rotation). Probot\'s "development" fallback is refused with NODE_ENV=production.', true),
+  githubAppSlug: setting('APP_SLUG', z.string().optional(), 'GitHub App slug: the bot that writes comments is `<slug>[bot]`.'),
+  gheHost: setting('GHE_HOST', z.string().optional(), 'GitHub Enterprise Server host (and :port); unset: github.com.'),
+  gheProtocol: setting('GHE_PROTOCOL', z.string().optional(), 'https (default) or http for GHE_HOST; http is refused with NODE_ENV=production.'),
+  nodeEnv: setting('NODE_ENV', z.string().optional(), 'production turns on the strict checks of secrets and protocols.'),
   webhookMaxBodyBytes: setting('PYRELEASE_WEBHOOK_MAX_BODY_BYTES', z.coerce.number().int().min(1024).default(25 * 1024 * 1024), 'Largest webhook body accepted (413 above it, refused before it is read).'),
   dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state: build artifacts kept across job retries.'),
   configFile: setting('PYRELEASE_CONFIG', z.string().min(1).optional(), 'Server config file (YAML): registry targets. Unset: the built-in pypi, testpypi and gitlab targets.'),
@@ -84,7 +94,10 @@ export const SETTINGS = {
 } as const;
 
 type Settings = typeof SETTINGS;
-export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]['schema']> };
+export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]['schema']> } & {
+  /** The GitHub App, validated as one (parseGithubSettings); null when GitHub is not configured. */
+  readonly github: GithubSettings | null;
+};
 
 export type ConfigResult =
   | { readonly ok: true; readonly config: Config }
@@ -104,8 +117,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       errors.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     }
   }
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: Object.freeze(values) as Config };
+  // The GitHub App's settings only make sense together: checked as a group.
+  const github = parseGithubSettings(env);
+  if (!github.ok) errors.push(...github.errors);
+  if (errors.length > 0 || !github.ok) return { ok: false, errors };
+  return { ok: true, config: Object.freeze({ ...values, github: github.settings }) as Config };
 }
 
 /** Masks secrets (and the password inside URLs) for display. */

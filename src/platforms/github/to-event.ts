@@ -1,3 +1,4 @@
+import { isRecheckCommand } from '../../core/commands.js';
 import type { z } from 'zod';
 import type { EventMeta, RepoEvent, RepoRef } from '../../core/events.js';
 import { REPORT_MARKER } from '../../core/report.js';
@@ -37,7 +38,7 @@ export interface GithubMappingOptions {
 }
 
 /** The pull-request comment that asks for the checks to run again. */
-export const RECHECK_COMMAND = '/pyrelease check';
+export { RECHECK_COMMAND, isRecheckCommand } from '../../core/commands.js';
 
 const TAG_PREFIX = 'refs/tags/';
 const BRANCH_PREFIX = 'refs/heads/';
@@ -140,18 +141,6 @@ function mapComment(p: IssueCommentPayload, meta: EventMeta, options: GithubMapp
   // A command acts when posted, not when edited or deleted.
   if (p.action !== 'created') return ignored(`comment ${JSON.stringify(p.action.slice(0, 32))}`);
   return { kind: 'recheck', repo: repoRef(p.repository), number: p.issue.number, meta };
-}
-
-/**
- * `/pyrelease check`, alone or followed by whitespace and anything else. The same rule
- * as GitLab's notes (gitlab/to-event.ts); github/ and gitlab/ may not import each other,
- * so it is repeated here until it moves to the core.
- */
-export function isRecheckCommand(body: string): boolean {
-  const text = body.trim();
-  if (!text.startsWith(RECHECK_COMMAND)) return false;
-  const next = text.charAt(RECHECK_COMMAND.length);
-  return next === '' || /\s/.test(next);
 }
 
 // Our own reports come back as issue_comment events: recognised by the app that posted

@@ -1,3 +1,4 @@
+import { isRecheckCommand } from '../../core/commands.js';
 import type { z } from 'zod';
 import type { EventMeta, RepoEvent, RepoRef } from '../../core/events.js';
 import { REPORT_MARKER } from '../../core/report.js';
@@ -27,7 +28,7 @@ export interface GitlabMappingOptions {
 }
 
 /** The merge-request note that asks for the checks to run again. */
-export const RECHECK_COMMAND = '/pyrelease check';
+export { RECHECK_COMMAND, isRecheckCommand } from '../../core/commands.js';
 
 const TAG_PREFIX = 'refs/tags/';
 const BRANCH_PREFIX = 'refs/heads/';
@@ -157,14 +158,6 @@ function mapNote(p: NotePayload, meta: EventMeta, options: GitlabMappingOptions)
     sameRepo: mr.source_project_id === mr.target_project_id,
     meta,
   });
-}
-
-/** `/pyrelease check`, alone or followed by whitespace and anything else. */
-export function isRecheckCommand(body: string): boolean {
-  const text = body.trim();
-  if (!text.startsWith(RECHECK_COMMAND)) return false;
-  const next = text.charAt(RECHECK_COMMAND.length);
-  return next === '' || /\s/.test(next);
 }
 
 // Our own reports come back as Note Hooks: recognised by author, and by the marker in
