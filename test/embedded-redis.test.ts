@@ -165,3 +165,52 @@ describe('resolveRedisUrl', () => {
     expect(await redisAnswers(stranger.port)).toBe(true);
   });
 });
+
+// The wiring of `pyrelease serve` and `pyrelease jobs`, end to end, in a network namespace
+// of its own: there nothing answers on 127.0.0.1:6379, as on a fresh machine, while the
+// machine's Redis stays untouched. Needs the built dist/ (npm test builds it) and
+// unprivileged user namespaces with iproute2's ip.
+const netnsWorks = (() => {
+  try {
+    execFileSync('unshare', ['-rn', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!netnsWorks)('pyrelease serve with no Redis around', () => {
+  const script = `
+    ip link set lo up
+    node bin/pyrelease.js serve > "$D/serve.log" 2>&1 & S=$!
+    for i in $(seq 1 100); do [ -f "$D/data/redis/url" ] && break; sleep 0.1; done
+    for i in $(seq 1 100); do grep -q 'pyrelease is listening' "$D/serve.log" && break; sleep 0.1; done
+    node bin/pyrelease.js jobs > "$D/jobs.out" 2>&1; echo "jobs=$?"
+    R=$(sed -n 's/.*"pid":\\([0-9]*\\).*started an embedded Redis.*/\\1/p' "$D/serve.log")
+    if [ "$MODE" = kill-redis ]; then kill -KILL "$R"; else kill -TERM $S; fi
+    wait $S; echo "serve=$?"
+  `;
+
+  it.each([
+    ['SIGTERM: stops its Redis and exits 0', 'sigterm', 0],
+    ['its Redis dies: logs it and exits non-zero', 'kill-redis', 1],
+  ])('%s', async (_name, mode, status) => {
+    const dir = await dataDir();
+    const out = execFileSync('unshare', ['-rn', 'sh', '-c', script], {
+      cwd: join(import.meta.dirname, '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, D: dir, MODE: mode, PYRELEASE_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: 'info', PYRELEASE_SWEEP_INTERVAL_MS: '0', REDIS_URL: '' },
+    });
+    const log = await readFile(join(dir, 'serve.log'), 'utf8');
+    const started = log.split('\n').filter((l) => l.includes('started an embedded Redis')).map((l) => JSON.parse(l) as { pid: number; redis: string });
+    expect(started).toHaveLength(1);
+    expect(out).toContain('jobs=0');
+    expect(await readFile(join(dir, 'jobs.out'), 'utf8')).toBe('no jobs\n');
+    expect(out).toContain(`serve=${status}`);
+    if (mode === 'kill-redis') expect(log).toContain('the embedded Redis died');
+    expect(processExists(started[0]?.pid ?? 0)).toBe(false);
+    // Its record goes with it, so jobs and worker do not chase a dead port.
+    expect(existsSync(join(dir, 'data', 'redis', 'url'))).toBe(false);
+  }, 60_000);
+});
