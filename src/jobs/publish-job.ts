@@ -23,8 +23,10 @@ export const sourceSchema = z.discriminatedUnion('kind', [
 
 export const publishJobSchema = z.strictObject({
   platform: z.enum(['gitlab', 'github', 'local']),
-  /** Forge-side id: GitLab project id, GitHub `owner/name`. */
+  /** Forge-side id: GitLab project id, GitHub repository id. */
   repo: z.string().min(1).max(255),
+  /** Human path (`group/project`, `owner/name`): GitHub's API addresses repositories by it. */
+  repoPath: z.string().min(1).max(512).optional(),
   /** GitLab project id, for `kind: gitlab` registries. */
   gitlabProjectId: z.number().int().positive().optional(),
   /** GitHub App installation that can act on the repository. */

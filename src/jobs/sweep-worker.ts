@@ -16,8 +16,13 @@ export interface SweepWorkerDeps {
   platformFor(repo: RepoRef, installationId: number | null): Promise<Platform>;
   readonly publishedVersions: NonNullable<ServiceDeps['publishedVersions']>;
   enqueueEvent(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
+  /** GitHub: ask for failed deliveries since sinceMs to be sent again (GitHub never retries them). */
+  redeliverFailed?(sinceMs: number): Promise<{ redelivered: number }>;
   readonly log: Logger;
 }
+
+/** GitHub keeps hook deliveries for three days. */
+const REDELIVERY_WINDOW_MS = 3 * 24 * 3600 * 1000;
 
 /** One pass over every known repository; a repository that fails is logged and skipped. */
 export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettings, 'nowMs'>, nowMs: number): Promise<{ repos: number; queued: number; failed: number }> {
@@ -33,7 +38,15 @@ export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettin
       deps.log.warn({ repo: repo.path, err: (error as Error).message }, 'sweep could not check a repository');
     }
   }
-  deps.log.info({ repos: repos.length, queued, failed }, 'sweep done');
+  let redelivered = 0;
+  if (deps.redeliverFailed !== undefined) {
+    try {
+      redelivered = (await deps.redeliverFailed(nowMs - Math.min(REDELIVERY_WINDOW_MS, settings.maxAgeDays * 24 * 3600 * 1000))).redelivered;
+    } catch (error) {
+      deps.log.warn({ err: (error as Error).message }, 'could not redeliver failed GitHub deliveries');
+    }
+  }
+  deps.log.info({ repos: repos.length, queued, failed, redelivered }, 'sweep done');
   return { repos: repos.length, queued, failed };
 }
 

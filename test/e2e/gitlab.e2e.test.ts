@@ -123,6 +123,6 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     expect((await fetch(`${svc.service.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${svc.service.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'unconfigured' });
   });
 });

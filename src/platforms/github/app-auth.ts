@@ -11,6 +11,8 @@ export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 export interface GithubAppAuth {
   /** An Octokit authenticated as the installation: Probot mints the token (JWT -> POST /app/installations/{id}/access_tokens) and caches it for 59 minutes. */
   installation(installationId: number): Promise<InstallationOctokit>;
+  /** An Octokit authenticated as the App itself (a JWT): GET /app, hook deliveries. */
+  app(): Promise<InstallationOctokit>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function githubAppAuth(options: {
   });
   return {
     installation: (installationId) => probot.auth(installationId) as Promise<InstallationOctokit>,
+    app: () => probot.auth() as Promise<InstallationOctokit>,
   };
 }
 

@@ -22,8 +22,11 @@ export interface GithubReceiverDeps {
   readonly log: Logger;
   /** Milliseconds since the epoch; Date.now by default. */
   readonly now?: () => number;
+  /** Told about every request once, as it is logged (metrics). */
+  readonly observe?: (outcome: GithubWebhookOutcome, event: string | undefined, latencyMs: number) => void;
 }
 
+export type GithubWebhookOutcome = Outcome;
 type Outcome = 'queued' | 'duplicate' | 'ignored' | 'unmappable' | 'method' | 'too-large' | 'bad-request' | 'unauthorized' | 'malformed-json' | 'unavailable';
 
 interface LogFields {
@@ -60,7 +63,9 @@ export function githubWebhookHandler(deps: GithubReceiverDeps): (req: IncomingMe
     const started = now();
     const finish = (fields: LogFields, body: Record<string, string>, extraHeaders: Record<string, string> = {}): void => {
       const level = fields.outcome === 'unmappable' || fields.outcome === 'unavailable' ? 'warn' : 'info';
-      deps.log[level]({ ...fields, latencyMs: now() - started }, 'github webhook');
+      const latencyMs = now() - started;
+      deps.log[level]({ ...fields, latencyMs }, 'github webhook');
+      deps.observe?.(fields.outcome, fields.event, latencyMs);
       send(res, fields.status, body, extraHeaders);
     };
 

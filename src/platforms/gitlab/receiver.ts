@@ -17,6 +17,12 @@ export interface GitlabReceiverDeps {
   readonly log: Logger;
   /** Milliseconds since the epoch; Date.now by default. */
   readonly now?: () => number;
+  /**
+   * Deliveries from the upstream GitLab project that self-hosted tagging watches (a
+   * release or tag push there): scheduled by this function, not mapped to repo events,
+   * so pyrelease never treats GitLab's own tags as Python releases. Null: not upstream.
+   */
+  readonly upstream?: (eventHeader: string | undefined, payload: unknown) => Promise<{ jobId: string; created: boolean } | null>;
   /** Told about every request once, as it is logged (metrics). */
   readonly observe?: (outcome: GitlabWebhookOutcome, event: string | undefined, latencyMs: number) => void;
 }
@@ -92,6 +98,20 @@ export function gitlabWebhookHandler(deps: GitlabReceiverDeps): (req: IncomingMe
       } catch {
         finish({ ...base, outcome: 'malformed-json', status: 400 }, { status: 'invalid', reason: 'malformed JSON' });
         return;
+      }
+
+      if (deps.upstream !== undefined) {
+        let scheduled: { jobId: string; created: boolean } | null;
+        try {
+          scheduled = await deps.upstream(eventHeader, payload);
+        } catch (error) {
+          finish({ ...base, outcome: 'unavailable', status: 503, error: describe(error) }, { status: 'unavailable' }, { 'retry-after': '60' });
+          return;
+        }
+        if (scheduled !== null) {
+          finish({ ...base, project: 'upstream', outcome: scheduled.created ? 'queued' : 'duplicate', status: 200 }, scheduled.created ? { status: 'queued', job: scheduled.jobId } : { status: 'duplicate' });
+          return;
+        }
       }
 
       const mapping = mapGitlabWebhook(eventHeader, payload, { deliveryId: delivery, installationId: null }, {

@@ -149,7 +149,7 @@ describe('githubRecheckResolver through Probot app authentication', () => {
   });
 
   it('gives up after the timeout with a retryable network error', async () => {
-    const hanging = { installation: () => new Promise<never>(() => undefined) };
+    const hanging = { installation: () => new Promise<never>(() => undefined), app: () => new Promise<never>(() => undefined) };
     await expect(githubRecheckResolver(hanging, 50)(request)).rejects.toMatchObject({ name: 'AppError', code: 'network', retryable: true });
   });
 });

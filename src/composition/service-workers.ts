@@ -1,0 +1,114 @@
+import type { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import type { RepoEvent } from '../core/events.js';
+import type { EventJobData } from '../jobs/event-job.js';
+import { enqueueEvent } from '../jobs/event-queue.js';
+import { createEventWorker } from '../jobs/event-worker.js';
+import { redisKnownRepos } from '../jobs/known-repos.js';
+import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
+import { startSweep } from '../jobs/sweep-worker.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../observability/service-metrics.js';
+import { observePublishWorker } from '../observability/publish-observer.js';
+import { credentialsFor } from '../publishing/credentials.js';
+import type { ServerConfig } from '../server-config.js';
+import type { ServiceDeps } from '../service/handle-event.js';
+import { publishedVersions } from '../service/published-versions.js';
+import { startWorker } from '../worker.js';
+import type { Forges } from './forges.js';
+import type { GithubSide } from './github-side.js';
+import { startSelfHosted } from './self-hosted.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface WorkersOptions {
+  readonly config: Config;
+  readonly server: ServerConfig;
+  readonly env: Env;
+  readonly log: Logger;
+  readonly redisUrl: string;
+  readonly forges: Forges;
+  readonly github: GithubSide | null;
+  /** The web side's event queue: the sweep queues what no webhook announced into it. */
+  readonly events: Queue<EventJobData>;
+  readonly metrics: ServiceMetrics;
+}
+
+/**
+ * Every worker of the service, on one blocking Redis connection: forge events, the
+ * sweep (and GitHub redeliveries), publishing, and self-hosted tagging when configured.
+ */
+export async function startServiceWorkers(options: WorkersOptions): Promise<{ close(): Promise<void> }> {
+  const { config, server, env, log, forges } = options;
+  const connection = redisConnection(options.redisUrl, 'pyrelease-events');
+  connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
+  const queueSettings = { redisUrl: options.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
+  const publishes = publishQueue(connection, queueSettings);
+  const closers: Array<{ close(): Promise<void> }> = [];
+
+  const deps: ServiceDeps = {
+    platformFor: (repo, installationId) => forges.platformFor(repo, installationId),
+    publishedVersions: (repo, names, project) =>
+      publishedVersions(
+        { registries: server.registries, gitlabUrl: config.gitlabUrl, credentials: (name) => credentialsFor(name, env, config.pypirc).catch(() => null), log },
+        repo,
+        names,
+        project,
+      ),
+    enqueuePublish: (repo, action, meta) =>
+      enqueuePublish(publishes, {
+        platform: repo.platform,
+        repo: repo.id,
+        repoPath: repo.path,
+        ...(repo.platform === 'gitlab' ? { gitlabProjectId: Number(repo.id) } : {}),
+        ...(meta.installationId === null ? {} : { installationId: meta.installationId }),
+        version: action.version,
+        project: action.project,
+        tag: action.tag,
+        sha: action.sha,
+        path: action.path,
+        registries: [...action.registries],
+        buildTool: action.buildTool,
+        source: { kind: 'forge' },
+        deliveryId: meta.deliveryId,
+      }),
+    log,
+  };
+  const workerSettings = { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs };
+  const knownRepos = redisKnownRepos(connection, config.queuePrefix);
+  const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos);
+  void eventWorker.run();
+  closers.push(eventWorker);
+
+  if (config.sweepIntervalMs > 0 && deps.publishedVersions !== undefined) {
+    const github = options.github;
+    closers.push(
+      await startSweep(
+        connection,
+        { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays },
+        {
+          knownRepos,
+          platformFor: deps.platformFor,
+          publishedVersions: deps.publishedVersions,
+          enqueueEvent: (event: RepoEvent) => enqueueEvent(options.events, event),
+          ...(github === null ? {} : { redeliverFailed: (sinceMs: number) => github.redeliverFailed(sinceMs) }),
+          log,
+        },
+      ),
+    );
+  }
+
+  const publishWorker = await startWorker({ config, server, log, env, gitlabUrl: config.gitlabUrl, platformFor: (data) => forges.platformForJob(data) });
+  observePublishWorker(publishWorker.worker, options.metrics);
+  closers.push(publishWorker);
+
+  if (server.selfHosted !== null) closers.push(await startSelfHosted(server.selfHosted, connection, config, forges, env, log));
+
+  return {
+    close: async () => {
+      for (const c of closers) await c.close();
+      await publishes.close();
+      connection.disconnect();
+    },
+  };
+}
