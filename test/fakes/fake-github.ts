@@ -136,7 +136,10 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
   type Answer = { reply: Reply; route: string | null; actor: string | null; faulted: boolean };
   const answer = async (req: IncomingMessage): Promise<Answer> => {
     const target = new URL(req.url ?? '/', 'http://fake.invalid');
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    // GitHub Enterprise Server serves the REST API under /api/v3 (what GHE_HOST points
+    // Probot at); github.com at the root. Both are answered.
+    const path = rawPath.startsWith('/api/v3/') ? rawPath.slice('/api/v3'.length) : rawPath;
     const method = req.method ?? 'GET';
     let params: Record<string, string> | null = null;
     const route = routes.find((r) => r.method === method && (params = matchRoute(r.pattern, path)) !== null);
