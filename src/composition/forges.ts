@@ -12,6 +12,8 @@ export interface Forges {
   /** Null for local jobs, or when this process has no credentials for the job's forge. */
   platformForJob(data: PublishJobData): Promise<Platform | null>;
   platformForServiceRepo(repo: ServiceRepoConfig): Promise<Platform>;
+  /** Organisation defaults for a repository's config; GitHub only (its `.github` repository convention). */
+  orgDefaults(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
 }
 
 function unconfigured(platform: string): AppError {
@@ -36,5 +38,6 @@ export function forgeRouter(gitlab: GitlabSide | null, github: GithubSide | null
       return github.platformFor(data.repoPath, data.installationId ?? null);
     },
     platformForServiceRepo: (repo) => byPath(repo.platform, repo.project, null),
+    orgDefaults: async (repo, installationId, target) => (repo.platform === 'github' && github !== null ? github.orgDefaults(repo.path, installationId, target) : null),
   };
 }

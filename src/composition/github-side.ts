@@ -21,6 +21,12 @@ export interface GithubSide {
   /** The repository's Platform as the App installation that can act on it (looked up when the event did not say). */
   platformFor(repoPath: string, installationId: number | null): Promise<Platform>;
   route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>; observe?: (outcome: string, event: string | undefined, latencyMs: number) => void }): Route;
+  /**
+   * The organisation defaults for a repository's config: `.github/pyrelease.yml` in the
+   * owner's `.github` repository, or where the config's `_extends` points (`repo`,
+   * `owner/repo`, optionally `:path`), as Probot's config convention has it.
+   */
+  orgDefaults(repoPath: string, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
   /** Asks GitHub to redeliver deliveries that failed since sinceMs (GitHub never retries by itself). */
   redeliverFailed(sinceMs: number): Promise<RedeliveryResult>;
 }
@@ -110,6 +116,19 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
         ...(deps.observe === undefined ? {} : { observe: deps.observe }),
       }),
     }),
+    orgDefaults: async (repoPath, installationId, target) => {
+      const owner = splitPath(repoPath).owner;
+      const [where, file] = (target ?? '.github').split(':');
+      const base = where === undefined || where === '' ? '.github' : where.includes('/') ? where : `${owner}/${where}`;
+      try {
+        const platform = createGithubPlatform({ octokit: await auth.installation(await installationFor(base, installationId)), ...splitPath(base), botLogin, log });
+        return await platform.readFile(file ?? '.github/pyrelease.yml', await platform.defaultBranch());
+      } catch (error) {
+        // No .github repository, or the App cannot see it: no organisation defaults.
+        log.debug({ base, err: (error as Error).message }, 'no organisation defaults');
+        return null;
+      }
+    },
     redeliverFailed: async (sinceMs) => redeliverFailedDeliveries(await auth.app(), { sinceMs, maxRedeliveries: 50, log }),
   };
 }

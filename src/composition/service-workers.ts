@@ -48,6 +48,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
 
   const deps: ServiceDeps = {
     platformFor: (repo, installationId) => forges.platformFor(repo, installationId),
+    orgDefaults: (repo, installationId, target) => forges.orgDefaults(repo, installationId, target),
     publishedVersions: (repo, names, project) =>
       publishedVersions(
         { registries: server.registries, gitlabUrl: config.gitlabUrl, credentials: (name) => credentialsFor(name, env, config.pypirc).catch(() => null), log },

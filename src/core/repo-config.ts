@@ -64,7 +64,9 @@ export interface RepoConfig {
   readonly path: string;
 }
 
-export type ConfigSource = 'pyproject.toml' | '.pyrelease.yml' | 'defaults';
+export type ConfigSource = 'pyproject.toml' | '.pyrelease.yml' | '.github/pyrelease.yml (organisation)' | 'defaults';
+
+const ORG_DEFAULTS: ConfigSource = '.github/pyrelease.yml (organisation)';
 
 export interface ConfigProblem {
   readonly file: ConfigSource;
@@ -138,50 +140,88 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function fromPyproject(text: string): RepoConfigResult | null {
+type RawConfig =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'raw'; readonly raw: Record<string, unknown>; readonly file: ConfigSource; readonly base: string }
+  | { readonly kind: 'error'; readonly result: RepoConfigResult };
+
+function firstLine(e: unknown, fallback: string): string {
+  return e instanceof Error ? (e.message.split('\n')[0] ?? fallback) : fallback;
+}
+
+function rawFromPyproject(text: string): RawConfig {
   let doc: unknown;
   try {
     doc = parseToml(text);
   } catch (e) {
-    const message = e instanceof Error ? e.message.split('\n')[0] ?? 'invalid TOML' : 'invalid TOML';
-    return { ok: false, source: 'pyproject.toml', problems: [{ file: 'pyproject.toml', field: '', message: `invalid TOML: ${message}` }] };
+    return { kind: 'error', result: { ok: false, source: 'pyproject.toml', problems: [{ file: 'pyproject.toml', field: '', message: `invalid TOML: ${firstLine(e, 'invalid TOML')}` }] } };
   }
   const tool = isPlainObject(doc) ? doc['tool'] : undefined;
-  if (!isPlainObject(tool) || !('pyrelease' in tool)) return null;
-  return validate(tool['pyrelease'], 'pyproject.toml', 'tool.pyrelease');
+  if (!isPlainObject(tool) || !('pyrelease' in tool)) return { kind: 'absent' };
+  const raw = tool['pyrelease'];
+  if (!isPlainObject(raw)) return { kind: 'error', result: { ok: false, source: 'pyproject.toml', problems: [{ file: 'pyproject.toml', field: 'tool.pyrelease', message: 'must be a table of settings' }] } };
+  return { kind: 'raw', raw, file: 'pyproject.toml', base: 'tool.pyrelease' };
 }
 
-function fromYaml(text: string): RepoConfigResult {
+function rawFromYaml(text: string, file: ConfigSource): RawConfig {
   let doc: unknown;
   try {
     // maxAliasCount guards against "billion laughs" alias bombs in a hostile repo.
     doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
   } catch (e) {
-    const message = e instanceof Error ? e.message.split('\n')[0] ?? 'invalid YAML' : 'invalid YAML';
-    return { ok: false, source: '.pyrelease.yml', problems: [{ file: '.pyrelease.yml', field: '', message: `invalid YAML: ${message}` }] };
+    return { kind: 'error', result: { ok: false, source: file, problems: [{ file, field: '', message: `invalid YAML: ${firstLine(e, 'invalid YAML')}` }] } };
   }
-  if (doc !== null && doc !== undefined && !isPlainObject(doc)) {
-    return { ok: false, source: '.pyrelease.yml', problems: [{ file: '.pyrelease.yml', field: '', message: 'must be a mapping of settings' }] };
-  }
-  return validate(doc, '.pyrelease.yml', '');
+  if (doc === null || doc === undefined) return { kind: 'raw', raw: {}, file, base: '' };
+  if (!isPlainObject(doc)) return { kind: 'error', result: { ok: false, source: file, problems: [{ file, field: '', message: 'must be a mapping of settings' }] } };
+  return { kind: 'raw', raw: doc, file, base: '' };
+}
+
+/** `_extends` (Probot's convention) names where organisation defaults come from; it is not a setting. */
+function withoutExtends(raw: Record<string, unknown>): Record<string, unknown> {
+  const { _extends: _ignored, ...rest } = raw;
+  return rest;
+}
+
+/** Where a repository's `_extends` points (`repo`, `owner/repo`, optionally `:path`), or null. */
+export function extendsTarget(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null }): string | null {
+  const chosen = files.pyreleaseYml != null ? rawFromYaml(files.pyreleaseYml, '.pyrelease.yml') : files.pyprojectToml != null ? rawFromPyproject(files.pyprojectToml) : null;
+  const value = chosen?.kind === 'raw' ? chosen.raw['_extends'] : undefined;
+  return typeof value === 'string' && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?(:[A-Za-z0-9_./-]+)?$/.test(value) && !value.includes('..') ? value : null;
 }
 
 /**
- * Reads the repository's config from whichever files exist. `.pyrelease.yml` wins when
- * both carry settings, and the result notes that the other was ignored, so that nobody
- * edits the file that does nothing.
+ * Reads the repository's config from whichever files exist, over the organisation's
+ * defaults when there are any (GitHub: `.github/pyrelease.yml` in the organisation's
+ * `.github` repository, Probot's convention; the repository's own keys win).
+ * `.pyrelease.yml` wins over `[tool.pyrelease]` when both carry settings, and the result
+ * notes that the other was ignored, so that nobody edits the file that does nothing.
  */
-export function readRepoConfig(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null }): RepoConfigResult {
-  const fromToml = files.pyprojectToml != null ? fromPyproject(files.pyprojectToml) : null;
-  if (files.pyreleaseYml != null) {
-    const yml = fromYaml(files.pyreleaseYml);
-    // Only a [tool.pyrelease] that was read counts as "both": an unreadable pyproject
-    // says nothing about whether it has one.
-    if (yml.ok && fromToml !== null && (fromToml.ok || fromToml.problems.some((p) => p.field !== ''))) {
-      return { ...yml, notes: ['both .pyrelease.yml and [tool.pyrelease] exist; .pyrelease.yml is used and [tool.pyrelease] is ignored'] };
-    }
-    return yml;
+export function readRepoConfig(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null; orgDefaultsYml?: string | null }): RepoConfigResult {
+  const fromToml = files.pyprojectToml != null ? rawFromPyproject(files.pyprojectToml) : ({ kind: 'absent' } as const);
+  const fromYml = files.pyreleaseYml != null ? rawFromYaml(files.pyreleaseYml, '.pyrelease.yml') : ({ kind: 'absent' } as const);
+  const notes: string[] = [];
+  let repo: RawConfig = fromYml.kind !== 'absent' ? fromYml : fromToml;
+  if (fromYml.kind === 'raw' && fromToml.kind === 'raw') {
+    notes.push('both .pyrelease.yml and [tool.pyrelease] exist; .pyrelease.yml is used and [tool.pyrelease] is ignored');
   }
-  if (fromToml !== null) return fromToml;
-  return { ok: true, config: DEFAULT_REPO_CONFIG, source: 'defaults', notes: [] };
+  if (repo.kind === 'error') return repo.result;
+
+  let org: Record<string, unknown> = {};
+  if (files.orgDefaultsYml != null) {
+    const parsed = rawFromYaml(files.orgDefaultsYml, ORG_DEFAULTS);
+    if (parsed.kind === 'error') return parsed.result;
+    if (parsed.kind === 'raw') {
+      // Checked on their own first, so a problem names the organisation's file.
+      const alone = validate(withoutExtends(parsed.raw), ORG_DEFAULTS, '');
+      if (!alone.ok) return alone;
+      org = withoutExtends(parsed.raw);
+      notes.push('organisation defaults from .github/pyrelease.yml apply under this repository\'s settings');
+    }
+  }
+  if (repo.kind === 'absent') {
+    if (Object.keys(org).length === 0) return { ok: true, config: DEFAULT_REPO_CONFIG, source: 'defaults', notes };
+    repo = { kind: 'raw', raw: {}, file: ORG_DEFAULTS, base: '' };
+  }
+  const result = validate({ ...org, ...withoutExtends(repo.raw) }, repo.file, repo.base);
+  return result.ok ? { ...result, notes } : result;
 }

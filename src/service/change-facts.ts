@@ -1,7 +1,7 @@
 import type { ChangeFacts, PublishedVersions, VersionFact } from '../core/checks.js';
 import { readProjectFacts } from '../core/pyproject.js';
 import type { ProjectFacts, VersionSource } from '../core/pyproject.js';
-import { readRepoConfig } from '../core/repo-config.js';
+import { extendsTarget, readRepoConfig } from '../core/repo-config.js';
 import type { RepoConfigResult } from '../core/repo-config.js';
 
 /**
@@ -14,6 +14,11 @@ export interface FactSources {
   /** null when there is no target (a tag release, or no target branch to compare with). */
   readonly target: { readonly branch: string; readFile(path: string): Promise<string | null> } | null;
   listTags(): Promise<readonly string[]>;
+  /**
+   * Organisation defaults (GitHub: `.github/pyrelease.yml` of the organisation's `.github`
+   * repository, or of the repository the config's `_extends` names); null when none.
+   */
+  readOrgDefaults?(extendsTarget: string | null): Promise<string | null>;
   /** Versions on each target index; omitted where the indexes cannot be asked. */
   publishedVersions?(registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
 }
@@ -42,7 +47,8 @@ async function readProject(read: (path: string) => Promise<string | null>, dir: 
 export async function gatherChangeFacts(sources: FactSources, tag: string | null): Promise<GatheredFacts> {
   // The config sits at the repository root; the Python project may sit below it (`path`).
   const [rootPyproject, pyreleaseYml] = await Promise.all([sources.readHeadFile('pyproject.toml'), sources.readHeadFile('.pyrelease.yml')]);
-  const config = readRepoConfig({ pyprojectToml: rootPyproject, pyreleaseYml });
+  const orgDefaultsYml = sources.readOrgDefaults === undefined ? null : await sources.readOrgDefaults(extendsTarget({ pyprojectToml: rootPyproject, pyreleaseYml }));
+  const config = readRepoConfig({ pyprojectToml: rootPyproject, pyreleaseYml, orgDefaultsYml });
   const dir = config.ok ? config.config.path : '.';
 
   const [project, targetProject, tags] = await Promise.all([

@@ -15,6 +15,8 @@ export interface ServiceDeps {
   platformFor(repo: RepoRef, installationId: number | null): Promise<Platform>;
   /** Versions already on the repository's target indexes; omitted: not checked. */
   publishedVersions?(repo: RepoRef, registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
+  /** Organisation defaults for the repository's config (GitHub's `.github` repository); omitted: none. */
+  orgDefaults?(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
   enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta): Promise<{ jobId: string; created: boolean }>;
   readonly log: Logger;
 }
@@ -24,12 +26,20 @@ export interface HandledEvent {
   readonly outcomes: readonly ActionOutcome[];
 }
 
-function sourcesAt(platform: Platform, repo: RepoRef, ref: string, deps: ServiceDeps, target: FactSources['target'] = null): FactSources {
+/**
+ * What the checks read, at one ref. `configOnly` reads just enough to know the repo's
+ * config (most tags and pushes are decided by it alone); the full set adds tags, the
+ * target branch and the indexes.
+ */
+function sourcesAt(event: RepoEvent, platform: Platform, ref: string, deps: ServiceDeps, scope: { configOnly: true } | { configOnly: false; target?: FactSources['target'] }): FactSources {
+  const { repo } = event;
+  const orgDefaults = deps.orgDefaults;
   return {
     readHeadFile: (path) => platform.readFile(path, ref),
-    target,
-    listTags: async () => (await platform.listTags()).map((t) => t.name),
-    ...(deps.publishedVersions === undefined ? {} : { publishedVersions: (registries, project) => deps.publishedVersions!(repo, registries, project) }),
+    target: scope.configOnly ? null : (scope.target ?? null),
+    listTags: async () => (scope.configOnly ? [] : (await platform.listTags()).map((t) => t.name)),
+    ...(orgDefaults === undefined ? {} : { readOrgDefaults: (target: string | null) => orgDefaults(repo, event.meta.installationId, target) }),
+    ...(scope.configOnly || deps.publishedVersions === undefined ? {} : { publishedVersions: (registries, project) => deps.publishedVersions!(repo, registries, project) }),
   };
 }
 
@@ -58,11 +68,29 @@ function withMemoizedReads(platform: Platform): Platform {
   });
 }
 
+function withMemoizedOrgDefaults(deps: ServiceDeps): ServiceDeps {
+  const read = deps.orgDefaults;
+  if (read === undefined) return deps;
+  const cache = new Map<string, Promise<string | null>>();
+  return {
+    ...deps,
+    orgDefaults: (repo, installationId, target) => {
+      const key = target ?? '';
+      let text = cache.get(key);
+      if (text === undefined) {
+        text = read(repo, installationId, target);
+        cache.set(key, text);
+      }
+      return text;
+    },
+  };
+}
+
 /** gather facts through the Platform -> decide (pure) -> execute through the Platform. */
 export async function handleEvent(event: RepoEvent, deps: ServiceDeps): Promise<HandledEvent> {
   const log = deps.log.child({ deliveryId: event.meta.deliveryId, repo: event.repo.path, event: event.kind });
   const platform = withMemoizedReads(await deps.platformFor(event.repo, event.meta.installationId));
-  const actions = await decide(event, platform, deps);
+  const actions = await decide(event, platform, withMemoizedOrgDefaults(deps));
   const outcomes = await executeActions(actions, {
     platform,
     enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta),
@@ -83,7 +111,7 @@ async function decide(event: RepoEvent, platform: Platform, deps: ServiceDeps): 
 }
 
 async function releaseFacts(event: TagEvent | PushEvent, tag: string, platform: Platform, deps: ServiceDeps, defaultBranch: string) {
-  const gathered = await gatherChangeFacts(sourcesAt(platform, event.repo, event.sha, deps), tag);
+  const gathered = await gatherChangeFacts(sourcesAt(event, platform, event.sha, deps, { configOnly: false }), tag);
   const config = configOf(gathered.facts);
   const [branchesWithCommit, tagProtected] = await Promise.all([
     platform.branchesContaining(event.sha),
@@ -94,7 +122,7 @@ async function releaseFacts(event: TagEvent | PushEvent, tag: string, platform: 
 
 async function decideTag(event: TagEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
   // Read the config alone first: most tags in most repos are not release tags.
-  const configOnly = await gatherChangeFacts({ readHeadFile: (p) => platform.readFile(p, event.sha), target: null, listTags: async () => [] }, event.tag);
+  const configOnly = await gatherChangeFacts(sourcesAt(event, platform, event.sha, deps, { configOnly: true }), event.tag);
   if (!isReleaseTagCandidate(event.tag, configOf(configOnly.facts))) {
     return [{ kind: 'ignore', reason: `tag ${event.tag} is not a release tag` }];
   }
@@ -106,7 +134,7 @@ async function decidePush(event: PushEvent, platform: Platform, deps: ServiceDep
   const defaultBranch = event.repo.defaultBranch ?? (await platform.defaultBranch());
   if (event.branch !== defaultBranch) return [{ kind: 'ignore', reason: `push to ${event.branch}, not the default branch` }];
   const message = event.headMessage ?? (await platform.resolveCommit(event.sha))?.message ?? null;
-  const configOnly = await gatherChangeFacts({ readHeadFile: (p) => platform.readFile(p, event.sha), target: null, listTags: async () => [] }, null);
+  const configOnly = await gatherChangeFacts(sourcesAt(event, platform, event.sha, deps, { configOnly: true }), null);
   const release = commitTriggerRelease({ ...event, headMessage: message }, configOf(configOnly.facts), defaultBranch);
   if (release === null) return [{ kind: 'ignore', reason: 'the head commit does not start with a version, or the commit trigger is off' }];
   return decideRelease(event, await releaseFacts(event, release.tag, platform, deps, defaultBranch));
@@ -114,6 +142,6 @@ async function decidePush(event: PushEvent, platform: Platform, deps: ServiceDep
 
 async function decideChange(event: ChangeRequestEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
   const target = { branch: event.targetBranch, readFile: (path: string) => platform.readFile(path, event.targetBranch) };
-  const gathered = await gatherChangeFacts(sourcesAt(platform, event.repo, event.headSha, deps, target), null);
+  const gathered = await gatherChangeFacts(sourcesAt(event, platform, event.headSha, deps, { configOnly: false, target }), null);
   return decideChangeRequest(event, { change: gathered.facts, projectName: gathered.project.name });
 }

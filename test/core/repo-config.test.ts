@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REPO_CONFIG, readRepoConfig } from '../../src/core/repo-config.js';
+import { DEFAULT_REPO_CONFIG, readRepoConfig, extendsTarget } from '../../src/core/repo-config.js';
 import type { RepoConfig, RepoConfigResult } from '../../src/core/repo-config.js';
 
 function ok(result: RepoConfigResult): RepoConfig {
@@ -247,5 +247,39 @@ describe('both files present', () => {
     } else {
       expect(problems(result)).toEqual([expect.objectContaining({ field: expected.field })]);
     }
+  });
+});
+
+describe('organisation defaults (GitHub .github repository) and _extends', () => {
+  it('applies organisation defaults under the repository settings, repository keys winning', () => {
+    const result = readRepoConfig({ pyreleaseYml: 'registries: [pypi]\n', orgDefaultsYml: 'registries: [testpypi]\npre-releases: forbid\n' });
+    expect(result.ok && [result.config.registries, result.config.preReleases, result.source]).toEqual([['pypi'], 'forbid', '.pyrelease.yml']);
+    expect(result.ok && result.notes.join(' ')).toContain('organisation defaults');
+  });
+
+  it('uses organisation defaults alone for a repository without config', () => {
+    const result = readRepoConfig({ orgDefaultsYml: 'registries: [pypi]\n' });
+    expect(result.ok && [result.config.registries, result.source]).toEqual([['pypi'], '.github/pyrelease.yml (organisation)']);
+  });
+
+  it('reports a problem in the organisation file against that file', () => {
+    const result = readRepoConfig({ pyreleaseYml: 'registries: [pypi]\n', orgDefaultsYml: 'tag-mode: loose\n' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([expect.objectContaining({ file: '.github/pyrelease.yml (organisation)', field: 'tag-mode' })]);
+  });
+
+  it('does not take _extends for an unknown setting', () => {
+    expect(readRepoConfig({ pyreleaseYml: '_extends: .github\nregistries: [pypi]\n' }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ pyreleaseYml: '_extends: .github\n' }, '.github'],
+    [{ pyreleaseYml: '_extends: acme/shared-config:pyrelease.yml\n' }, 'acme/shared-config:pyrelease.yml'],
+    [{ pyprojectToml: '[tool.pyrelease]\n_extends = "acme/.github"\n' }, 'acme/.github'],
+    [{ pyreleaseYml: '_extends: ../../etc\n' }, null],
+    [{ pyreleaseYml: '_extends: "a b"\n' }, null],
+    [{ pyreleaseYml: 'registries: [pypi]\n' }, null],
+  ])('reads _extends from %j as %j', (files, target) => {
+    expect(extendsTarget(files)).toBe(target);
   });
 });

@@ -1,7 +1,7 @@
 import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDelivery } from '../fakes/fake-github-app-routes.js';
-import { addPull } from '../fakes/fake-github-arrange.js';
+import { addCommit, addPull } from '../fakes/fake-github-arrange.js';
 import { githubService, INSTALLATION_ID } from '../helpers/github-service.js';
 import type { GithubService } from '../helpers/github-service.js';
 import { eventually } from '../helpers/gitlab-service.js';
@@ -75,6 +75,17 @@ describe('GitHub end to end: signed webhook -> server -> queue -> worker -> inde
     const logs = s.logLines.join('\n');
     expect(logs).not.toContain(s.secret);
     expect(logs).not.toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('applies organisation defaults from the .github repository (Probot convention)', { timeout: 120_000 }, async () => {
+    svc = await githubService();
+    const s = svc;
+    const org = s.github.addRepo('acme', '.github', 'main');
+    addCommit(org, 'main', sha('9'), 'org defaults', { '.github/pyrelease.yml': 'registries: [fake]\n' });
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static', undefined, null);
+    s.repo.tags.set('v1.4.0', sha('a'));
+    await s.send('push', tagPush(s, 'v1.4.0', sha('a')));
+    await eventually(() => (s.index.files().length === 2 ? true : undefined), 90_000, 'files published to the registry the organisation names');
   });
 
   it('comments once on a pull request that lowers the version, and edits the comment when fixed', { timeout: 60_000 }, async () => {

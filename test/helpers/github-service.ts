@@ -28,7 +28,8 @@ export interface GithubService {
   readonly repo: FakeRepo;
   readonly secret: string;
   readonly logLines: string[];
-  commitFixture(branch: string, sha: string, message: string, fixture: FixtureProject, version?: string): Promise<void>;
+  /** `pyrelease`: the [tool.pyrelease] table to append (null: none, the repo relies on organisation defaults). */
+  commitFixture(branch: string, sha: string, message: string, fixture: FixtureProject, version?: string, pyrelease?: string | null): Promise<void>;
   send(event: string, payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
@@ -82,12 +83,12 @@ export async function githubService(options: { env?: Record<string, string> } = 
     repo,
     secret,
     logLines,
-    async commitFixture(branch, sha, message, fixture, version) {
+    async commitFixture(branch, sha, message, fixture, version, pyrelease = 'registries = ["fake"]') {
       const dir = await copyProject(fixture);
       const path = join(dir, 'pyproject.toml');
       let text = await readFile(path, 'utf8');
       if (version !== undefined) text = text.replace(/^version = ".*"$/m, `version = "${version}"`);
-      await writeFile(path, `${text}\n[tool.pyrelease]\nregistries = ["fake"]\n`);
+      await writeFile(path, pyrelease === null ? text : `${text}\n[tool.pyrelease]\n${pyrelease}\n`);
       addCommit(repo, branch, sha, message, await filesOf(dir));
       repo.archives.set(sha, await readFile(await packForgeArchive(dir, { name: 'acme-sample', sha })));
     },
