@@ -190,15 +190,15 @@ const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
 export function renderTables(rows, memory) {
   const lines = [
-    '| scenario | senders | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (non-2xx) | req/s vs bare | p99 vs bare | CPU server / Redis / generator |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | senders | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (non-2xx) | req/s vs bare | p99 vs bare | server CPU µs/req | CPU server / Redis / generator |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const bare = rows.find((b) => b.baseline && b.senders === r.senders);
     const l = r.result.latencyMs;
     lines.push(
       `| ${r.label} | ${r.senders} | ${int(r.result.rps)} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${ms(l.max)} | ${r.result.errorCount} | ` +
-        `${bare === undefined ? 'n/a' : ratio(r.result.rps, bare.result.rps)} | ${bare === undefined ? 'n/a' : ratio(l.p99, bare.result.latencyMs.p99)} | ${Math.round(r.serverCpuPercent)}% / ${Math.round(r.redisCpuPercent)}% / ${Math.round(r.result.generatorCpuPercent)}% |`,
+        `${bare === undefined ? 'n/a' : ratio(r.result.rps, bare.result.rps)} | ${bare === undefined ? 'n/a' : ratio(l.p99, bare.result.latencyMs.p99)} | ${int(r.serverCpuUsPerRequest)} | ${Math.round(r.serverCpuPercent)}% / ${Math.round(r.redisCpuPercent)}% / ${Math.round(r.result.generatorCpuPercent)}% |`,
     );
   }
   lines.push('', '| server process | RSS idle (MiB) | RSS after the load (MiB) | peak RSS (MiB) |', '|---|---:|---:|---:|');
@@ -339,7 +339,9 @@ async function orchestrate() {
           const after = await server.call({ type: 'usage' });
           const redisCpuPercent = (((await redisCpuSeconds(redis)) - redisBefore) * 1000 / wallMs) * 100;
           const cpuMs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000;
-          results.push({ ...scenario, senders, round, result, serverCpuPercent: (cpuMs / wallMs) * 100, redisCpuPercent, after });
+          // CPU per request is steadier than wall-clock figures when other jobs share the machine.
+          const serverCpuUsPerRequest = (cpuMs * 1000) / (result.requests + result.warmup.requests);
+          results.push({ ...scenario, senders, round, result, serverCpuPercent: (cpuMs / wallMs) * 100, serverCpuUsPerRequest, redisCpuPercent, after });
           const l = result.latencyMs;
           console.error(`round ${round + 1}/${rounds} ${scenario.id} x${senders}: ${int(result.rps)} req/s, p50 ${ms(l.p50)} p99 ${ms(l.p99)} ms, errors ${result.errorCount}`);
         }
@@ -387,7 +389,8 @@ async function orchestrate() {
       `latency from request start to the last byte of the answer. ${rounds} rounds, scenarios interleaved; each row`,
       'is the round with the median req/s. "errors" counts non-2xx answers and failed requests. CPU is each',
       'process\'s CPU time per wall second (100% is one core): the server and Redis over the run, warm-up',
-      'included, the load generator over the measured phase.',
+      'included, the load generator over the measured phase; "server CPU µs/req" is the server\'s CPU time',
+      'divided by the requests it answered (warm-up included), which varies less with the machine\'s load.',
       '',
       'Scenarios are a list in bench/webhooks.js (`SCENARIOS`) over server kinds (`SERVERS`) and request',
       'kinds (`REQUEST_KINDS` in bench/load-generator.js): GitHub (`POST /api/github/webhooks` signed with',
