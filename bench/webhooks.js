@@ -107,6 +107,13 @@ async function startPyrelease() {
     close: async () => {
       await service.close();
       await queue.obliterate({ force: true });
+      // Other queues the service opens (their meta keys) live under the same unique prefix.
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await connection.scan(cursor, 'MATCH', `${loaded.config.queuePrefix}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await connection.del(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
       await queue.close();
       connection.disconnect();
     },
