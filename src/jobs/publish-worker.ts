@@ -48,8 +48,16 @@ export function createPublishWorker(connection: Redis, settings: WorkerSettings,
       }
       throw final;
     }
-    // Reporting errors are retried with the job: every publish step before it is idempotent.
-    if (platform !== null) await reportPublished(platform, data, result, releaseLinks(data, result, deps.registries, deps.gitlabUrl), jobLog);
+    if (platform !== null) {
+      try {
+        await reportPublished(platform, data, result, releaseLinks(data, result, deps.registries, deps.gitlabUrl), jobLog);
+      } catch (error) {
+        // A transient forge error retries the job (every publish step before it is
+        // idempotent); a permanent one must not turn a published release into a failed job.
+        if (isRetryable(error)) throw error;
+        jobLog.error({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', err: (error as Error).message }, 'published, but could not report it on the forge');
+      }
+    }
     return result;
   };
   const worker = new Worker<PublishJobData, PublishJobResult>(PUBLISH_QUEUE, processor, {

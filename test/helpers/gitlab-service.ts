@@ -30,6 +30,8 @@ export interface GitlabService {
   readonly secret: string;
   readonly tokens: { gitlab: string; index: string };
   readonly logLines: string[];
+  /** The service's environment (its Redis prefix, data dir and secrets). */
+  readonly env: Readonly<Record<string, string>>;
   /** Commits a fixture project's files (with a [tool.pyrelease] naming the fake index) and stores its archive. */
   commitFixture(branch: string, sha: string, message: string, fixture: FixtureProject, version?: string): Promise<void>;
   send(event: string, payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
@@ -86,6 +88,7 @@ export async function gitlabService(options: { env?: Record<string, string> } = 
     secret,
     tokens: { gitlab: gitlabToken, index: indexToken },
     logLines,
+    env,
     async commitFixture(branch, sha, message, fixture, version) {
       const dir = await copyProject(fixture);
       const pyprojectPath = join(dir, 'pyproject.toml');
