@@ -56,7 +56,7 @@ export interface BothForges {
   sendGitlab(event: string, payload: unknown, delivery: string): Promise<Answer>;
   sendGithub(event: string, payload: unknown, delivery: string): Promise<Answer>;
   /** Every job in a queue (any state), read straight from Redis: id, state and delivery id (event jobs). */
-  jobs(queue: typeof EVENT_QUEUE | typeof PUBLISH_QUEUE): Promise<Array<{ id: string; state: string; delivery: string | null }>>;
+  jobs(queue: typeof EVENT_QUEUE | typeof PUBLISH_QUEUE): Promise<Array<{ id: string; state: string; delivery: string | null; failedReason: string | null; attempts: number }>>;
   /** Waiting + active + delayed + prioritized + waiting-children jobs in a queue. */
   pending(queue: typeof EVENT_QUEUE | typeof PUBLISH_QUEUE): Promise<number>;
   close(): Promise<void>;
@@ -188,11 +188,11 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
     },
     async jobs(name) {
       const q = queueOf(name);
-      const out: Array<{ id: string; state: string; delivery: string | null }> = [];
+      const out: Array<{ id: string; state: string; delivery: string | null; failedReason: string | null; attempts: number }> = [];
       for (const state of ['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized', 'waiting-children'] as const) {
         for (const job of await q.getJobs([state], 0, -1)) {
           const data = job.data as { event?: { meta?: { deliveryId?: string } } } | undefined;
-          out.push({ id: job.id ?? '', state, delivery: data?.event?.meta?.deliveryId ?? null });
+          out.push({ id: job.id ?? '', state, delivery: data?.event?.meta?.deliveryId ?? null, failedReason: job.failedReason ?? null, attempts: job.attemptsMade });
         }
       }
       return out;

@@ -1,0 +1,115 @@
+// Scenarios 2 and 3: the service on a private redis-server (AOF, fsync always) that is
+// stopped while webhooks arrive, and restarted while jobs are running.
+import { randomUUID } from 'node:crypto';
+import { afterEach, expect, it } from 'vitest';
+import { eventually } from '../helpers/gitlab-service.js';
+import { startPrivateRedis } from '../helpers/redis-server.js';
+import type { PrivateRedis } from '../helpers/redis-server.js';
+import { arrangeReleaseAndChanges, commentsPerChange, onceEach, RELEASE_FILES, uploadsPerFile } from './helpers/arrange.js';
+import { bothForges } from './helpers/both-forges.js';
+import type { Answer, BothForges } from './helpers/both-forges.js';
+import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+
+let h: BothForges | undefined;
+let redis: PrivateRedis | undefined;
+afterEach(async () => {
+  await redis?.start().catch(() => undefined);
+  await h?.close();
+  await redis?.close();
+  h = undefined;
+  redis = undefined;
+});
+
+interface Delivery {
+  readonly forge: 'gitlab' | 'github';
+  readonly event: string;
+  readonly payload: unknown;
+  readonly id: string;
+}
+
+function deliveriesFor(s: BothForges, changes: number): Delivery[] {
+  const out: Delivery[] = [
+    { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() },
+    { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() },
+  ];
+  for (let n = 1; n <= changes; n++) {
+    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
+    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
+  }
+  return out;
+}
+
+const send = (s: BothForges, d: Delivery): Promise<Answer> => (d.forge === 'gitlab' ? s.sendGitlab(d.event, d.payload, d.id) : s.sendGithub(d.event, d.payload, d.id));
+
+/** Sends until a 2xx, as GitLab (and a redelivering GitHub App) would, at most `tries` times. */
+async function deliver(s: BothForges, d: Delivery, tries = 40): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < tries; i++) {
+    const a = await send(s, d);
+    answers.push(a);
+    if (a.status < 300) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return answers;
+}
+
+async function assertEverythingOnce(s: BothForges, deliveries: Delivery[], changes: number): Promise<void> {
+  await eventually(async () => ((await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 2 && s.ghIndex.files().length === 2 ? true : undefined), 120_000, 'the queues to drain');
+  await new Promise((r) => setTimeout(r, 1500));
+  const events = await s.jobs('events');
+  expect(events.map((j) => j.delivery).sort()).toEqual(deliveries.map((d) => d.id).sort());
+  expect(events.filter((j) => j.state !== 'completed')).toEqual([]);
+  expect((await s.jobs('publish')).map((j) => j.state)).toEqual(['completed', 'completed']);
+  expect(uploadsPerFile(s.glIndex)).toEqual(RELEASE_FILES);
+  expect(uploadsPerFile(s.ghIndex)).toEqual(RELEASE_FILES);
+  expect(commentsPerChange(s)).toEqual({ gitlab: onceEach(changes), github: onceEach(changes) });
+}
+
+it('answers 503 fast while Redis is down, and queues and processes the resent deliveries once when it is back', { timeout: 180_000 }, async () => {
+  redis = await startPrivateRedis();
+  h = await bothForges({ redisUrl: redis.url });
+  const s = h;
+  const CHANGES = 5;
+  await arrangeReleaseAndChanges(s, CHANGES);
+  const deliveries = deliveriesFor(s, CHANGES);
+
+  await redis.stop();
+  const down = await Promise.all(deliveries.map((d) => send(s, d)));
+  const downMs = down.map((a) => a.ms).sort((a, b) => a - b);
+  console.log(`FAULTS redis-down ${JSON.stringify({ deliveries: down.length, statuses: [...new Set(down.map((a) => a.status))], minMs: Math.round(downMs[0] ?? 0), maxMs: Math.round(downMs.at(-1) ?? 0) })}`);
+  expect(down.map((a) => a.status)).toEqual(deliveries.map(() => 503));
+  // Fast, not hanging: the web connection fails fast and enqueue is bounded at 3 s.
+  expect(Math.max(...downMs)).toBeLessThan(3500);
+
+  const restartedAt = performance.now();
+  await redis.start();
+  const resent = await Promise.all(deliveries.map((d) => deliver(s, d)));
+  console.log(`FAULTS redis-down-resend ${JSON.stringify({ msUntilAllAccepted: Math.round(performance.now() - restartedAt), triesPerDelivery: resent.map((r) => r.length) })}`);
+  expect(resent.map((r) => r.at(-1)?.status)).toEqual(deliveries.map(() => 200));
+  await assertEverythingOnce(s, deliveries, CHANGES);
+});
+
+it('loses and duplicates nothing when Redis restarts while a release builds and events are processed', { timeout: 180_000 }, async () => {
+  redis = await startPrivateRedis();
+  h = await bothForges({ redisUrl: redis.url });
+  const s = h;
+  const CHANGES = 8;
+  await arrangeReleaseAndChanges(s, CHANGES);
+  const deliveries = deliveriesFor(s, CHANGES);
+  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
+
+  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
+  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
+  // Wait until a publish job is running, then restart Redis under it.
+  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  const stopAt = performance.now();
+  const restart = redis.restart();
+  // Deliveries keep arriving through the restart; each is resent until accepted.
+  const during = await Promise.all(second.map((d) => deliver(s, d)));
+  await restart;
+  const restartMs = performance.now() - stopAt;
+  const retried = during.filter((r) => r.length > 1).length;
+  console.log(`FAULTS redis-restart ${JSON.stringify({ restartMs: Math.round(restartMs), deliveriesDuringRestart: second.length, neededRetry: retried, statuses: [...new Set(during.flat().map((a) => a.status))] })}`);
+  expect(during.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
+  await assertEverythingOnce(s, deliveries, CHANGES);
+});
