@@ -61,7 +61,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const events: Queue<EventJobData> = eventQueue(producer, queueSettings);
   events.on('error', () => undefined);
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside.
-  const enqueue = (event: RepoEvent) => withTimeout(enqueueEvent(events, event), 3000, 'enqueue');
+  const enqueue = (event: RepoEvent) => withTimeout(enqueueEvent(events, producer, event), 3000, 'enqueue');
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
   const observed = observedQueues(producer, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
@@ -96,7 +96,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     routes.push(github.route({ enqueue, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
   }
 
-  const workers = options.runWorkers ? await startServiceWorkers({ config, server, env, log, redisUrl, forges, github, events, metrics }) : null;
+  const workers = options.runWorkers ? await startServiceWorkers({ config, server, env, log, redisUrl, forges, github, enqueue, metrics }) : null;
 
   const http: Server = createHttpServer(routes, log, admin.mounts);
   const address = await listen(http, config.port, config.host);

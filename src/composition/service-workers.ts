@@ -1,8 +1,5 @@
-import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
-import type { EventJobData } from '../jobs/event-job.js';
-import { enqueueEvent } from '../jobs/event-queue.js';
 import { createEventWorker } from '../jobs/event-worker.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
@@ -29,8 +26,8 @@ export interface WorkersOptions {
   readonly redisUrl: string;
   readonly forges: Forges;
   readonly github: GithubSide | null;
-  /** The web side's event queue: the sweep queues what no webhook announced into it. */
-  readonly events: Queue<EventJobData>;
+  /** The web side's enqueue: the sweep queues what no webhook announced through it. */
+  enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
   readonly metrics: ServiceMetrics;
 }
 
@@ -91,7 +88,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
           knownRepos,
           platformFor: deps.platformFor,
           publishedVersions: deps.publishedVersions,
-          enqueueEvent: (event: RepoEvent) => enqueueEvent(options.events, event),
+          enqueueEvent: (event: RepoEvent) => options.enqueue(event),
           ...(github === null ? {} : { redeliverFailed: (sinceMs: number) => github.redeliverFailed(sinceMs) }),
           log,
         },
