@@ -48,7 +48,7 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-export async function gitlabService(options: { env?: Record<string, string> } = {}): Promise<GitlabService> {
+export async function gitlabService(options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string } = {}): Promise<GitlabService> {
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
@@ -74,7 +74,7 @@ export async function gitlabService(options: { env?: Record<string, string> } = 
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n${options.serverYaml?.(gitlab) ?? ''}`);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
