@@ -17,6 +17,7 @@ Commands:
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
   serve [--no-worker] [--print-config]     run the service: webhooks, and the workers beside them
+  config check                             validate every setting and print the effective config, secrets masked
   help [COMMAND]                           show help
 
 Options:
@@ -54,6 +55,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command; usage: str
   gitlab: async () => {
     const m = await import('./cli/gitlab-command.js');
     return { run: (args, io) => m.gitlabCommand(args, io), usage: m.GITLAB_USAGE };
+  },
+  config: async () => {
+    const m = await import('./cli/config-command.js');
+    return { run: m.configCommand, usage: m.CONFIG_USAGE };
   },
   github: async () => {
     const m = await import('./cli/github-command.js');

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { describeConfig, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
 import { resolveRedisUrl } from '../redis-url.js';
-import { loadServerConfig } from '../server-config.js';
+import { renderEffectiveConfig } from './config-command.js';
+import { loadSettings } from './load-settings.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 
@@ -22,17 +22,11 @@ processes, any number of each, on one Redis. Settings come from the environment
 
 export async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { 'no-worker': { type: 'boolean', default: false }, 'print-config': { type: 'boolean', default: false } }, strict: true });
-  const loaded = loadConfig(io.env);
-  const server = await loadServerConfig(loaded.ok ? loaded.config.configFile : undefined);
-  if (!loaded.ok || !server.ok) {
-    const errors = [...(loaded.ok ? [] : loaded.errors), ...(server.ok ? [] : server.errors)];
-    io.err(`pyrelease: invalid configuration:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
-    return EXIT_INVALID;
-  }
+  const settings = await loadSettings(io);
+  if (!settings.ok) return EXIT_INVALID;
+  const loaded = settings;
   if (values['print-config']) {
-    const rows = describeConfig(loaded.config);
-    const width = Math.max(...rows.map((r) => r.env.length));
-    io.out(rows.map((r) => `${r.env.padEnd(width)}  ${r.value}`).join('\n') + '\n');
+    io.out(renderEffectiveConfig(settings.config, settings.server));
     return EXIT_OK;
   }
   const log = createLogger(loaded.config.logLevel);
@@ -43,7 +37,7 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
   }
   let service;
   try {
-    service = await startService({ config: { ...loaded.config, redisUrl: redis.url }, server: server.config, env: io.env, log, runWorkers: !values['no-worker'] });
+    service = await startService({ config: { ...loaded.config, redisUrl: redis.url }, server: settings.server, env: io.env, log, runWorkers: !values['no-worker'] });
   } catch (error) {
     await redis.embedded?.stop();
     io.err(`pyrelease: cannot start: ${isAppError(error) ? error.message : (error as Error).message}\n`);

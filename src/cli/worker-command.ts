@@ -1,31 +1,27 @@
-import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { resolveRedisUrl } from '../redis-url.js';
-import { loadServerConfig } from '../server-config.js';
-import { startWorker } from '../worker.js';
+import { loadSettings } from './load-settings.js';
+import { startWorkerProcess } from '../composition/worker-process.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 
 export const WORKER_USAGE = `usage: pyrelease worker
 
-Runs the publish workers: builds releases and uploads them to their registries.
-Settings come from the environment (see README); SIGTERM or SIGINT stops taking new
-jobs, lets running ones finish, then exits.
+Runs every worker of the service without the HTTP server: forge events (checks,
+comments, tags), the sweep, publishing (builds and uploads) and self-hosted tagging.
+Run any number beside \`pyrelease serve --no-worker\` on the same Redis. Settings come
+from the environment (see README); SIGTERM or SIGINT stops taking new jobs, lets
+running ones finish, then exits.
 `;
 
 export async function workerCommand(_args: readonly string[], io: CliIo): Promise<number> {
-  const loaded = loadConfig(io.env);
-  const server = await loadServerConfig(loaded.ok ? loaded.config.configFile : undefined);
-  if (!loaded.ok || !server.ok) {
-    const errors = [...(loaded.ok ? [] : loaded.errors), ...(server.ok ? [] : server.errors)];
-    io.err(`pyrelease: invalid configuration:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
-    return EXIT_INVALID;
-  }
+  const loaded = await loadSettings(io);
+  if (!loaded.ok) return EXIT_INVALID;
   const log = createLogger(loaded.config.logLevel);
   // Finds the embedded Redis of a `pyrelease serve` on this data dir; never starts one.
   const redis = await resolveRedisUrl(loaded.config, { env: io.env, log });
   const config = redis.ok ? { ...loaded.config, redisUrl: redis.url } : loaded.config;
-  const running = await startWorker({ config, server: server.config, log, env: io.env });
+  const running = await startWorkerProcess({ config, server: loaded.server, log, env: io.env });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping: waiting for running jobs');

@@ -1,0 +1,42 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { RepoEvent } from '../core/events.js';
+import { enqueueEvent, eventQueue } from '../jobs/event-queue.js';
+import { DEFAULT_REDIS_URL } from '../jobs/queues.js';
+import type { Logger } from '../logger.js';
+import { createServiceMetrics } from '../observability/service-metrics.js';
+import type { ServerConfig } from '../server-config.js';
+import { connectGithub } from './github-side.js';
+import { connectGitlab } from './gitlab-side.js';
+import { forgeRouter } from './forges.js';
+import { startServiceWorkers } from './service-workers.js';
+import { withTimeout } from './with-timeout.js';
+
+/**
+ * Composition root of a `pyrelease worker` process: every worker the service has
+ * (forge events, sweep, publishing, self-hosted tagging), without the HTTP server.
+ * Beside any number of `pyrelease serve --no-worker` processes on the same Redis.
+ */
+export async function startWorkerProcess(options: { config: Config; server: ServerConfig; env: Readonly<Record<string, string | undefined>>; log: Logger }): Promise<{ close(): Promise<void> }> {
+  const { config, server, env, log } = options;
+  const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
+  const [gitlab, github] = await Promise.all([connectGitlab(config, log), connectGithub(config, log)]);
+  // The sweep queues events like the web side does.
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-worker-producer' });
+  producer.on('error', () => undefined);
+  const events = eventQueue(producer, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
+  events.on('error', () => undefined);
+  const enqueue = (event: RepoEvent) => withTimeout(enqueueEvent(events, producer, event), 3000, 'enqueue');
+  // Counted here too (a worker has no /metrics of its own; the web process exposes queue state).
+  const metrics = createServiceMetrics({ queues: [] });
+  const workers = await startServiceWorkers({ config, server, env, log, redisUrl, forges: forgeRouter(gitlab, github), github, enqueue, metrics });
+  log.info({ gitlab: gitlab !== null, github: github !== null, selfHosted: server.selfHosted !== null }, 'workers started');
+  return {
+    close: async () => {
+      await workers.close();
+      await events.close();
+      metrics.close();
+      producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { captureIo } from '../helpers/cli-io.js';
+
+async function run(env: Record<string, string>, args = ['config', 'check']) {
+  const io = captureIo({ env });
+  const code = await main(args, io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+describe('pyrelease config check', () => {
+  it('prints the effective configuration with every secret masked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pyrelease-cfg-'));
+    const file = join(dir, 'server.yml');
+    await writeFile(file, 'registries:\n  internal:\n    upload-url: https://pypi.internal.invalid/legacy/\n    simple-url: https://pypi.internal.invalid/simple/\n');
+    const secrets = { GITLAB_TOKEN: 'glpat-secret-value-123', GITLAB_WEBHOOK_SECRET: 'hook-secret-1,hook-secret-2', REDIS_URL: 'redis://:redis-pass@127.0.0.1:6379/0' };
+    const r = await run({ ...secrets, PYRELEASE_CONFIG: file, PORT: '8080' });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/PORT\s+8080/);
+    expect(r.out).toContain('GITLAB_WEBHOOK_SECRET');
+    expect(r.out).toContain('(2 set)');
+    expect(r.out).toContain('Registries: gitlab, internal, pypi, testpypi');
+    for (const value of ['glpat-secret-value-123', 'hook-secret-1', 'redis-pass']) expect(r.out).not.toContain(value);
+  });
+
+  it('reports every problem at once, without echoing values', async () => {
+    const r = await run({ PORT: 'eighty', LOG_LEVEL: 'loud', APP_ID: 'x', PYRELEASE_CONFIG: '/nonexistent/pyrelease.yml' });
+    expect(r.code).toBe(1);
+    for (const name of ['PORT', 'LOG_LEVEL', 'APP_ID', '/nonexistent/pyrelease.yml']) expect(r.err).toContain(name);
+    expect(r.err).not.toContain('eighty');
+  });
+
+  it('exits 2 without the check verb', async () => {
+    expect((await run({}, ['config'])).code).toBe(2);
+  });
+});
