@@ -64,8 +64,11 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     for (const secret of [s.secret, s.tokens.gitlab, s.tokens.index]) expect(everything).not.toContain(secret);
   });
 
-  it('comments once on a merge request that lowers the version, and edits the same note when fixed', { timeout: 60_000 }, async () => {
-    svc = await gitlabService();
+  it.each([
+    ['web and workers in one process', false],
+    ['web and workers as separate parts', true],
+  ])('comments once on a merge request that lowers the version, and edits the same note when fixed (%s)', { timeout: 60_000 }, async (_name, split) => {
+    svc = await gitlabService({ split });
     const s = svc;
     await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
     s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('1'), message: '', target: sha('1') });

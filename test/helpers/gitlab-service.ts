@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
+import { startWorkerProcess } from '../../src/composition/worker-process.js';
 import { startService } from '../../src/main.js';
 import type { RunningService } from '../../src/main.js';
 import { parseServerConfig } from '../../src/server-config.js';
@@ -48,7 +49,8 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-export async function gitlabService(options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string } = {}): Promise<GitlabService> {
+/** `split`: web (`serve --no-worker`) and workers (`pyrelease worker`) as separate parts, as in production. */
+export async function gitlabService(options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string; split?: boolean } = {}): Promise<GitlabService> {
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
@@ -78,7 +80,8 @@ export async function gitlabService(options: { env?: Record<string, string>; ser
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: true });
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: options.split !== true });
+  const workers = options.split === true ? await startWorkerProcess({ config: loaded.config, server: server.config, env, log }) : null;
 
   return {
     service,
@@ -108,6 +111,7 @@ export async function gitlabService(options: { env?: Record<string, string>; ser
     },
     async close() {
       await service.close();
+      await workers?.close();
       await gitlab.close();
       await index.close();
       await rm(dataDir, { recursive: true, force: true });
