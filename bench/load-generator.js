@@ -7,8 +7,9 @@
 // measured phase. Every phase is bounded twice: by time and by a request count.
 // Per-request latency is hrtime from just before http.request until the whole answer
 // was read.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -18,9 +19,6 @@ const TAG_SLOT = '@@PYRELEASE_BENCH_TAG@@';
 /**
  * Request kinds: name -> (options) -> (sender, seq) -> { headers, body }. Each request
  * must be a new delivery (its own delivery id) so that the service really enqueues it.
- * To add GitHub: a 'github-push' kind that reads a payload from
- * @octokit/webhooks-examples, varies `X-GitHub-Delivery` and signs the body with
- * `X-Hub-Signature-256: sha256=<HMAC-SHA256 hex>` using options.secret.
  */
 export const REQUEST_KINDS = {
   // GitLab's documented Tag Push Hook example, with a new Idempotency-Key and tag each time.
@@ -40,7 +38,33 @@ export const REQUEST_KINDS = {
       body: `${head}v1.${sender}.${seq}+${run}${tail}`,
     });
   },
+  // The first push example of @octokit/webhooks-examples (a tag push, refs/tags/simple-tag),
+  // as GitHub sends it: signed with X-Hub-Signature-256, a new X-GitHub-Delivery each time.
+  // The body stays the same: pyrelease's job id comes from the delivery id, so each request
+  // is still a new job; the signature, over the same body, is computed once.
+  'github-push': (options) => {
+    const body = JSON.stringify(githubPushExample());
+    const signature = `sha256=${createHmac('sha256', options.secret).update(body).digest('hex')}`;
+    return () => ({
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'GitHub-Hookshot/bench',
+        'x-github-event': 'push',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': signature,
+      },
+      body,
+    });
+  },
 };
+
+/** The first push example that is not a deletion: what the 'github-push' request sends. */
+export function githubPushExample() {
+  const examples = createRequire(import.meta.url)('@octokit/webhooks-examples');
+  const push = examples.find((e) => e.name === 'push')?.examples.find((p) => p.deleted === false);
+  if (push === undefined) throw new Error('@octokit/webhooks-examples has no push example');
+  return push;
+}
 
 /** Nearest-rank percentile of an ascending array (q in (0, 1]). */
 export function percentile(sorted, q) {
