@@ -7,7 +7,17 @@ export type StatusState = 'pending' | 'success' | 'failure';
 export type CommentTarget = { readonly kind: 'change-request'; readonly number: number } | { readonly kind: 'commit'; readonly sha: string };
 
 export type Action =
-  | { readonly kind: 'set-status'; readonly sha: string; readonly state: StatusState; readonly description: string }
+  | {
+      readonly kind: 'set-status';
+      readonly sha: string;
+      readonly state: StatusState;
+      readonly description: string;
+      /**
+       * Only when the enqueue-publish before it made a new job: a redelivered tag must not
+       * turn a finished release's status back to pending (the existing job reports).
+       */
+      readonly onlyForNewJob?: boolean;
+    }
   | {
       readonly kind: 'upsert-comment';
       readonly target: CommentTarget;

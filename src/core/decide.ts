@@ -112,7 +112,6 @@ export function decideRelease(event: TagEvent | PushEvent, facts: ReleaseFacts):
     return actions;
   }
   actions.push(
-    { kind: 'set-status', sha: event.sha, state: 'pending', description: `publishing ${version} to ${config.registries.join(', ')}` },
     {
       kind: 'enqueue-publish',
       version,
@@ -123,6 +122,7 @@ export function decideRelease(event: TagEvent | PushEvent, facts: ReleaseFacts):
       buildTool: buildToolFor(config, facts.backend),
       path: config.path,
     },
+    { kind: 'set-status', sha: event.sha, state: 'pending', description: `publishing ${version} to ${config.registries.join(', ')}`, onlyForNewJob: true },
   );
   return actions;
 }

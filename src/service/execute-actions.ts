@@ -23,8 +23,14 @@ export interface ExecuteDeps {
  */
 export async function executeActions(actions: readonly Action[], deps: ExecuteDeps): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = [];
+  let newJob = true;
   for (const action of actions) {
+    if (action.kind === 'set-status' && action.onlyForNewJob === true && !newJob) {
+      outcomes.push({ action: action.kind, result: 'skipped: the publish job already existed' });
+      continue;
+    }
     const result = await executeOne(action, deps);
+    if (action.kind === 'enqueue-publish') newJob = result.startsWith('queued');
     outcomes.push({ action: action.kind, result });
     deps.log.info({ action: action.kind, result }, `action ${action.kind}: ${result}`);
     if (result === 'tag-conflict') break;

@@ -67,6 +67,8 @@ describe('a pushed release tag', () => {
     const again = await handleEvent(tagEvent('v1.2.3', at), deps);
     expect(enqueued).toHaveLength(1);
     expect(again.outcomes.find((o) => o.action === 'enqueue-publish')?.result).toMatch(/^already queued/);
+    // The redelivery does not turn the status back to pending: the existing job reports.
+    expect(repo.statuses.map((st) => st.state)).toEqual(['pending']);
   });
 
   it.each([
