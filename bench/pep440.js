@@ -4,8 +4,9 @@
 // disagrees with packaging, over the differential fixtures in test/fixtures/pep440/.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { machineLine, writeBlock } from './readme-section.js';
 import { performance } from 'node:perf_hooks';
 import { clean, compare as rCompare, valid as rValid } from '@renovatebot/pep440';
 import { compareVersions, isPythonSpace, normalizeVersion, parseVersion } from '../dist/core/pep440.js';
@@ -97,12 +98,15 @@ function bench() {
   ];
   const py = python(items);
   rows.push([`pypa/packaging ${py.packaging} (str(Version(s))), Python ${py.python}`, py]);
-  console.log(`${items.length} versions, best of ${ROUNDS} rounds after warm-up; ${cpus().length} CPUs, Node ${process.version}`);
-  console.log('| implementation | versions/s | accepted |');
-  console.log('|---|---:|---:|');
-  for (const [name, r] of rows) {
-    console.log(`| ${name} | ${Math.round(items.length / r.seconds).toLocaleString('en-US')} | ${r.valid} |`);
-  }
+  const lines = [
+    `${items.length.toLocaleString('en-US')} versions, best of ${ROUNDS} rounds after warm-up. ${machineLine(`, Python ${py.python}`)}`,
+    '',
+    '| implementation | versions/s | accepted |',
+    '|---|---:|---:|',
+    ...rows.map(([name, r]) => `| ${name} | ${Math.round(items.length / r.seconds).toLocaleString('en-US')} | ${r.valid} |`),
+  ];
+  console.log(lines.join('\n'));
+  return lines.join('\n');
 }
 
 // ---- disagreements of @renovatebot/pep440 with packaging ----
@@ -201,4 +205,4 @@ function pickSpread(list, k) {
 }
 
 if (process.argv.includes('--disagreements')) disagreements();
-else bench();
+else await writeBlock('pep440', bench());

@@ -11,12 +11,16 @@
 // is started and timed until every job completed. Best of 3 rounds; each round has its
 // own key prefix on 127.0.0.1:6379 and is obliterated afterwards.
 //
-//   npm run build && node bench/queue.js [--jobs N]
+//   npm run build && node bench/queue.js [--jobs N] [--rounds N] [--no-write]
+//
+// 500 jobs per round by default: the pyrelease rows process ~60-80 jobs/s, and
+// `npm run bench` must stay within a few minutes.
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { machineLine, writeBlock } from './readme-section.js';
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { c as createTar } from 'tar';
@@ -26,7 +30,7 @@ import { redisLedger } from '../dist/jobs/release-ledger.js';
 import { registryEntrySchema } from '../dist/publishing/registries.js';
 
 const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { 'no-write': { type: 'boolean', default: false }, jobs: { type: 'string', default: '500' }, rounds: { type: 'string', default: '3' } } });
 const JOBS = Number(values.jobs);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCIES = [1, 10];
@@ -163,10 +167,18 @@ try {
     rows.push({ name: 'pyrelease (enqueuePublish + publish worker, no-op build/lookup/upload)', concurrency, ...best(ours) });
     rows.push({ name: 'raw BullMQ (Queue.add + empty processor)', concurrency, ...best(raw) });
   }
-  console.log(`${JOBS} jobs per round, best of ${ROUNDS}, Redis ${REDIS_URL}\n`);
-  console.log('| queue | concurrency | enqueue jobs/s (awaited one at a time) | processed jobs/s |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.concurrency} | ${fmt(r.enqueue)} | ${fmt(r.process)} |`);
+  const redis = redisConnection(REDIS_URL, 'pyrelease-bench-info');
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  redis.disconnect();
+  const lines = [
+    `${fmt(JOBS)} jobs per round, best of ${ROUNDS}, Redis ${redisVersion} on ${REDIS_URL.replace(/\/\/[^@]*@/, '//')}. ${machineLine()}`,
+    '',
+    '| queue | concurrency | enqueue jobs/s (awaited one at a time) | processed jobs/s |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.concurrency} | ${fmt(r.enqueue)} | ${fmt(r.process)} |`),
+  ];
+  console.log(lines.join('\n'));
+  await writeBlock('queue', lines.join('\n'));
 } finally {
   await rm(work, { recursive: true, force: true });
 }
