@@ -1,5 +1,4 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -91,7 +90,11 @@ function ledgerPorts(ledger: ReleaseLedger | undefined, data: PublishJobData): P
 }
 
 async function buildRelease(data: PublishJobData, artifactsDir: string, deps: PublishDeps, log: Logger): Promise<string[]> {
-  const work = await mkdtemp(join(tmpdir(), 'pyrelease-job-'));
+  // Under the data dir rather than /tmp: sources and builds can be large, and a crash
+  // leaves them where the operator looks (and where the next start can clean up).
+  const workRoot = join(resolve(deps.dataDir), 'work');
+  await mkdir(workRoot, { recursive: true });
+  const work = await mkdtemp(join(workRoot, 'job-'));
   try {
     const archive = join(work, 'source.tar.gz');
     await fetchSource(data, archive, deps);
