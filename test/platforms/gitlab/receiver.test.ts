@@ -96,7 +96,7 @@ describe('gitlabWebhookHandler', () => {
       },
     ]);
     const line = lastLog();
-    expect(line).toMatchObject({ level: 30, outcome: 'queued', status: 200, delivery: 'f2b5c1c0-1e7a-4f0e-9a55-6f1c0d1e2f3a', event: 'Tag Push Hook', project: 'jsmith/example', auth: 'token' });
+    expect(line).toMatchObject({ level: 30, outcome: 'queued', status: 200, delivery: 'f2b5c1c0-1e7a-4f0e-9a55-6f1c0d1e2f3a', event: 'Tag Push Hook', repo: 'jsmith/example', auth: 'token' });
     expect(typeof line['latencyMs']).toBe('number');
   });
 
@@ -137,7 +137,7 @@ describe('gitlabWebhookHandler', () => {
     expect(line).toMatchObject({ outcome: 'unauthorized', status: 401, reason });
     // Unauthenticated input is not even echoed: no delivery id, event or project.
     expect(line).not.toHaveProperty('delivery');
-    expect(line).not.toHaveProperty('project');
+    expect(line).not.toHaveProperty('repo');
     expect(logLines[0]).not.toContain(marker);
   });
 
