@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { connectGithub } from './composition/github-side.js';
-import { connectGitlab } from './composition/gitlab-side.js';
+import type { GithubSide } from './composition/github-side.js';
+import type { GitlabSide } from './composition/gitlab-side.js';
 import { forgeRouter } from './composition/forges.js';
-import { upstreamHookScheduler } from './composition/self-hosted.js';
-import { startServiceWorkers } from './composition/service-workers.js';
 import { withTimeout } from './composition/with-timeout.js';
 import type { Config } from './config.js';
 import type { RepoEvent } from './core/events.js';
@@ -53,7 +51,12 @@ function producerConnection(url: string): Redis {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, server, env, log } = options;
   const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
-  const [gitlab, github] = await Promise.all([connectGitlab(config, log), connectGithub(config, log)]);
+  // Each part is loaded only when configured: a web process with one forge and no
+  // workers does not carry the other forge's client, Probot, or the build and upload code.
+  const [gitlab, github]: [GitlabSide | null, GithubSide | null] = await Promise.all([
+    config.gitlabToken === undefined ? null : import('./composition/gitlab-side.js').then((m) => m.connectGitlab(config, log)),
+    config.github === null ? null : import('./composition/github-side.js').then((m) => m.connectGithub(config, log)),
+  ]);
   const forges = forgeRouter(gitlab, github);
   const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
 
@@ -66,8 +69,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
   const observed = observedQueues(producer, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
   const metrics = createServiceMetrics({ queues: observed.queues });
-  const admin = adminHttp({ env, queues: observed.queues, metrics });
-  const upstream = server.selfHosted === null ? null : upstreamHookScheduler(server.selfHosted, producer, queueSettings);
+  const admin = await adminHttp({ env, queues: observed.queues, metrics });
+  const selfHosted = server.selfHosted;
+  const upstream = selfHosted === null ? null : (await import('./composition/self-hosted.js')).upstreamHookScheduler(selfHosted, producer, queueSettings);
 
   const routes: Route[] = [
     ...admin.routes,
@@ -96,7 +100,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     routes.push(github.route({ enqueue, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
   }
 
-  const workers = options.runWorkers ? await startServiceWorkers({ config, server, env, log, redisUrl, forges, github, enqueue, metrics }) : null;
+  const workers = options.runWorkers
+    ? await (await import('./composition/service-workers.js')).startServiceWorkers({ config, server, env, log, redisUrl, forges, github, enqueue, metrics })
+    : null;
 
   const http: Server = createHttpServer(routes, log, admin.mounts);
   const address = await listen(http, config.port, config.host);

@@ -31,7 +31,7 @@ let closed: Site;
 
 async function site(env: Record<string, string>): Promise<Site> {
   const metrics = createServiceMetrics({ queues: queues.queues });
-  const admin = adminHttp({ env, queues: queues.queues, metrics });
+  const admin = await adminHttp({ env, queues: queues.queues, metrics });
   const http = createHttpServer(admin.routes, log, admin.mounts);
   const { port } = await listen(http, 0, '127.0.0.1');
   return { url: `http://127.0.0.1:${port}`, http, metrics };
