@@ -1,0 +1,394 @@
+// Time from a GitLab tag webhook to the first upload request at the index, with the
+// build left out: the files for each release are built once before the timed part and
+// kept where the publish job looks for an earlier attempt's files
+// (<PYRELEASE_DATA_DIR>/artifacts/<publishJobId>/), so the job reuses them.
+//
+//   pyrelease: the real startService from dist/main.js with runWorkers: true (web, event
+//              and publish workers in one process), Redis on 127.0.0.1:6379 under a unique
+//              key prefix deleted at the end.
+//   GitLab:    a small fake on 127.0.0.1 below, answering only the routes a tag release
+//              calls, with the JSON shapes GitLab documents (doc/api: users, projects,
+//              repository_files, commits, tags, commit status, releases).
+//   index:     a fake on 127.0.0.1: the simple API answers 404 (no such project, so each
+//              file is absent), the upload POST records when the first request arrives
+//              and answers 200.
+//
+//   npm run build && node bench/tag-to-upload.js [--runs N] [--no-write]
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineLine, writeBlock } from './readme-section.js';
+
+const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PROJECT_ID = 4242;
+const PROJECT_PATH = 'bench/sample';
+const PACKAGE = 'bench-sample';
+
+const pyproject = (version) =>
+  [
+    '[build-system]',
+    'requires = ["setuptools>=61"]',
+    'build-backend = "setuptools.build_meta"',
+    '',
+    '[project]',
+    `name = "${PACKAGE}"`,
+    `version = "${version}"`,
+    'description = "pyrelease tag-to-upload bench"',
+    'requires-python = ">=3.8"',
+    '',
+    '[tool.setuptools.packages.find]',
+    'where = ["src"]',
+    '',
+    '[tool.pyrelease]',
+    'registries = ["fake"]',
+    '',
+  ].join('\n');
+
+/** A tiny setuptools project built with Debian's python3-build, no isolation: the sdist and the wheel. */
+async function buildDists(root, version) {
+  const dir = join(root, `project-${version}`);
+  await mkdir(join(dir, 'src', 'bench_sample'), { recursive: true });
+  await writeFile(join(dir, 'pyproject.toml'), pyproject(version));
+  await writeFile(join(dir, 'src', 'bench_sample', '__init__.py'), `__version__ = "${version}"\n`);
+  const out = join(dir, 'dist');
+  execFileSync('/usr/bin/python3', ['-m', 'build', '-n', '-x', '--outdir', out, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return (await readdir(out)).sort().map((f) => join(out, f));
+}
+
+// ---------------------------------------------------------------- fake GitLab
+
+function fakeGitlab(token) {
+  const commits = new Map(); // sha -> { version, message }
+  const tags = new Map(); // name -> sha
+  const releases = new Map(); // tag -> body
+  const statuses = [];
+  const unknown = [];
+  const calls = []; // { at, what }: which routes a release calls, in order
+  const waiters = [];
+  const commitJson = (sha) => ({
+    id: sha,
+    short_id: sha.slice(0, 8),
+    title: commits.get(sha).message,
+    message: commits.get(sha).message,
+    parent_ids: [],
+    author_name: 'Bench Author',
+    author_email: 'author@example.invalid',
+    created_at: '2026-01-01T00:00:00.000Z',
+    committed_date: '2026-01-01T00:00:00.000Z',
+  });
+  const tagJson = (name) => ({ name, message: '', target: tags.get(name), commit: commitJson(tags.get(name)), release: null, protected: true });
+  const resolve = (ref) => (commits.has(ref) ? ref : tags.get(ref) ?? (ref === 'main' ? [...commits.keys()].at(-1) : undefined));
+  // One page holds everything here; the headers are GitLab's pagination headers.
+  const page = (items) => ({ status: 200, body: items, headers: { 'X-Total': String(items.length), 'X-Total-Pages': '1', 'X-Page': '1', 'X-Per-Page': '100', 'X-Next-Page': '' } });
+  const notFound = (what) => ({ status: 404, body: { message: `404 ${what} Not Found` } });
+
+  const p = `/api/v4/projects/(?:${PROJECT_ID}|${encodeURIComponent(PROJECT_PATH)})`;
+  const routes = [
+    ['GET', /^\/api\/v4\/user$/, () => ({ status: 200, body: { id: 7, username: 'pyrelease-bot', name: 'pyrelease bot', state: 'active', avatar_url: null, web_url: 'http://gitlab.invalid/pyrelease-bot' } })],
+    ['GET', new RegExp(`^${p}$`), () => ({ status: 200, body: { id: PROJECT_ID, name: 'sample', path_with_namespace: PROJECT_PATH, default_branch: 'main' } })],
+    [
+      'GET',
+      new RegExp(`^${p}/repository/files/([^/]+)/raw$`),
+      (m, q) => {
+        const sha = resolve(q.get('ref') ?? 'main');
+        if (sha === undefined || decodeURIComponent(m[1]) !== 'pyproject.toml') return notFound('File');
+        return { status: 200, raw: pyproject(commits.get(sha).version), headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+      },
+    ],
+    ['GET', new RegExp(`^${p}/repository/commits/([^/]+)$`), (m) => (resolve(m[1]) === undefined ? notFound('Commit') : { status: 200, body: commitJson(resolve(m[1])) })],
+    [
+      'GET',
+      new RegExp(`^${p}/repository/commits/([^/]+)/refs$`),
+      (m, q) => {
+        const sha = resolve(m[1]);
+        if (sha === undefined) return notFound('Commit');
+        const type = q.get('type') ?? 'all';
+        const refs = [];
+        if (type !== 'tag') refs.push({ type: 'branch', name: 'main' });
+        if (type !== 'branch') for (const [name, at] of tags) if (at === sha) refs.push({ type: 'tag', name });
+        return page(refs);
+      },
+    ],
+    ['GET', new RegExp(`^${p}/repository/commits/([^/]+)/merge_requests$`), () => page([])],
+    ['GET', new RegExp(`^${p}/repository/tags$`), () => page([...tags.keys()].reverse().map(tagJson))],
+    ['GET', new RegExp(`^${p}/repository/tags/([^/]+)$`), (m) => (tags.has(decodeURIComponent(m[1])) ? { status: 200, body: tagJson(decodeURIComponent(m[1])) } : notFound('Tag'))],
+    ['GET', new RegExp(`^${p}/protected_tags$`), () => page([{ name: 'v*', create_access_levels: [{ id: 1, access_level: 40, access_level_description: 'Maintainers' }] }])],
+    [
+      'POST',
+      new RegExp(`^${p}/statuses/([0-9a-f]+)$`),
+      (m, q, input) => {
+        const status = { id: statuses.length + 1, sha: m[1], ref: input.ref ?? 'main', status: input.state, name: input.name ?? input.context ?? 'default', target_url: input.target_url ?? null, description: input.description ?? null, created_at: '2026-01-01T00:00:00.000Z', allow_failure: false };
+        statuses.push(status);
+        return { status: 201, body: status };
+      },
+    ],
+    ['GET', new RegExp(`^${p}/repository/commits/([^/]+)/statuses$`), (m) => page(statuses.filter((s) => s.sha === m[1]))],
+    ['GET', new RegExp(`^${p}/releases/([^/]+)$`), (m) => (releases.has(decodeURIComponent(m[1])) ? { status: 200, body: releases.get(decodeURIComponent(m[1])) } : { status: 404, body: { message: '404 Not Found' } })],
+    [
+      'POST',
+      new RegExp(`^${p}/releases$`),
+      (m, q, input) => {
+        if (releases.has(input.tag_name)) return { status: 409, body: { message: 'Release already exists' } };
+        const links = (input.assets?.links ?? []).map((l, i) => ({ id: i + 1, name: l.name, url: l.url, direct_asset_url: l.url, link_type: l.link_type ?? 'other' }));
+        const release = { tag_name: input.tag_name, name: input.name ?? input.tag_name, description: input.description ?? '', created_at: '2026-01-01T00:00:00.000Z', released_at: '2026-01-01T00:00:00.000Z', commit: commitJson(tags.get(input.tag_name)), assets: { count: links.length, sources: [], links } };
+        releases.set(input.tag_name, release);
+        return { status: 201, body: release };
+      },
+    ],
+    ['GET', new RegExp(`^${p}/releases/([^/]+)/assets/links$`), (m) => page(releases.get(decodeURIComponent(m[1]))?.assets.links ?? [])],
+  ];
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const what = `${req.method} ${url.pathname.replace(/^\/api\/v4\/projects\/[^/]+/, '/projects/:id').replace(/\b[0-9a-f]{40}\b/g, ':sha').replace(/\/v\d[^/]*/g, '/:tag')}${url.searchParams.has('type') ? `?type=${url.searchParams.get('type')}` : ''}`;
+      calls.push({ at: performance.now(), what: `GitLab ${what}` });
+      let reply;
+      if (req.headers['private-token'] !== token && req.headers.authorization !== `Bearer ${token}`) reply = { status: 401, body: { message: '401 Unauthorized' } };
+      else {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        let input = Object.fromEntries(url.searchParams);
+        if (raw !== '') input = { ...input, ...(req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw))) };
+        for (const [method, re, handle] of routes) {
+          const m = req.method === method ? re.exec(url.pathname) : null;
+          if (m !== null) {
+            reply = handle(m, url.searchParams, input);
+            break;
+          }
+        }
+        if (reply === undefined) {
+          unknown.push(`${req.method} ${url.pathname}`);
+          reply = { status: 404, body: { error: '404 Not Found' } };
+        }
+      }
+      const text = reply.raw ?? JSON.stringify(reply.body);
+      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+      res.end(text);
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({
+        url: `http://127.0.0.1:${server.address().port}`,
+        commits,
+        tags,
+        releases,
+        statuses,
+        unknown,
+        calls,
+        /** Resolves once check() holds after some request, or rejects after ms. */
+        until: async (check, ms, what) => {
+          const deadline = Date.now() + ms;
+          while (!check()) {
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => {
+              waiters.push(r);
+              setTimeout(r, 50);
+            });
+          }
+        },
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- fake index
+
+function fakeIndex(calls) {
+  const state = { firstUploadAt: null, uploads: 0, lookups: 0 };
+  const server = http.createServer((req, res) => {
+    // The clock stops when the request arrives, before its body is read.
+    if (req.method === 'POST' && req.url?.startsWith('/legacy')) {
+      state.firstUploadAt ??= performance.now();
+      state.uploads++;
+    } else state.lookups++;
+    calls.push({ at: performance.now(), what: `index ${req.method} ${req.method === 'POST' ? 'upload' : 'simple page'}` });
+    req.resume();
+    req.on('end', () => {
+      const ok = req.method === 'POST';
+      res.writeHead(ok ? 200 : 404, { 'Content-Type': 'text/plain' });
+      res.end(ok ? 'OK' : 'Not Found');
+    });
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => {
+      const url = `http://127.0.0.1:${server.address().port}`;
+      done({ state, uploadUrl: `${url}/legacy/`, simpleUrl: `${url}/simple/`, close: () => new Promise((r) => server.close(() => r())) });
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- run
+
+function tagPush(tag, sha) {
+  return {
+    object_kind: 'tag_push',
+    event_name: 'tag_push',
+    before: '0'.repeat(40),
+    after: sha,
+    ref: `refs/tags/${tag}`,
+    ref_protected: true,
+    checkout_sha: sha,
+    user_id: 1,
+    user_name: 'Bench User',
+    user_username: 'bench',
+    user_email: '',
+    user_avatar: null,
+    project_id: PROJECT_ID,
+    project: { id: PROJECT_ID, name: 'sample', description: '', web_url: 'http://gitlab.invalid/bench/sample', avatar_url: null, git_ssh_url: 'git@gitlab.invalid:bench/sample.git', git_http_url: 'http://gitlab.invalid/bench/sample.git', namespace: 'bench', visibility_level: 0, path_with_namespace: PROJECT_PATH, default_branch: 'main', homepage: 'http://gitlab.invalid/bench/sample', url: 'git@gitlab.invalid:bench/sample.git', ssh_url: 'git@gitlab.invalid:bench/sample.git', http_url: 'http://gitlab.invalid/bench/sample.git' },
+    repository: { name: 'sample', url: 'git@gitlab.invalid:bench/sample.git', description: '', homepage: 'http://gitlab.invalid/bench/sample', git_http_url: 'http://gitlab.invalid/bench/sample.git', git_ssh_url: 'git@gitlab.invalid:bench/sample.git', visibility_level: 0 },
+    commits: [],
+    total_commits_count: 0,
+  };
+}
+
+/** Median, min and max of a list of milliseconds. */
+export function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } } });
+  const runs = Number(values.runs);
+  const watchdog = setTimeout(() => {
+    console.error('bench/tag-to-upload.js: watchdog fired, stopping');
+    process.exit(2);
+  }, 30_000 + runs * 25_000);
+  watchdog.unref();
+
+  const { startService } = await import('../dist/main.js');
+  const { loadConfig } = await import('../dist/config.js');
+  const { createLogger } = await import('../dist/logger.js');
+  const { parseServerConfig } = await import('../dist/server-config.js');
+  const { publishJobId } = await import('../dist/jobs/publish-job.js');
+  const { saveArtifacts } = await import('../dist/publishing/artifacts.js');
+  const { pino } = await import('pino');
+  const { Redis } = await import('ioredis');
+
+  const root = await mkdtemp(join(tmpdir(), 'pyrelease-bench-t2u-'));
+  const dataDir = join(root, 'data');
+  const versions = Array.from({ length: runs }, (_, i) => `1.0.${i + 1}`);
+  // Outside the timed part: one real sdist + wheel per release.
+  const t0 = performance.now();
+  const dists = new Map();
+  for (const v of versions) dists.set(v, await buildDists(root, v));
+  const buildMs = (performance.now() - t0) / runs;
+  console.log(`built ${runs} releases (sdist + wheel), ${Math.round(buildMs)} ms each: not timed`);
+
+  const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
+  const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
+  const secret = randomBytes(16).toString('hex');
+  const prefix = `{pyrelease-bench-t2u-${process.pid}-${randomBytes(4).toString('hex')}}`;
+  const gitlab = await fakeGitlab(gitlabToken);
+  const index = await fakeIndex(gitlab.calls);
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    REDIS_URL,
+    PYRELEASE_QUEUE_PREFIX: prefix,
+    PYRELEASE_DATA_DIR: dataDir,
+    PYRELEASE_BUILD_ISOLATION: 'false',
+    GITLAB_URL: gitlab.url,
+    GITLAB_TOKEN: gitlabToken,
+    GITLAB_WEBHOOK_SECRET: secret,
+    PYRELEASE_REGISTRY_FAKE_TOKEN: indexToken,
+  };
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  if (!server.ok) throw new Error(server.errors.join('; '));
+  const log = createLogger(loaded.config.logLevel, pino.destination({ dest: '/dev/null', sync: true }));
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: true });
+  const redis = new Redis(REDIS_URL, { connectionName: 'pyrelease-bench-t2u', maxRetriesPerRequest: 1 });
+
+  const results = [];
+  try {
+    for (const [i, version] of versions.entries()) {
+      const sha = randomBytes(20).toString('hex');
+      const tag = `v${version}`;
+      gitlab.commits.set(sha, { version, message: `Release ${version}` });
+      gitlab.tags.set(tag, sha);
+      const jobId = publishJobId({ platform: 'gitlab', repo: String(PROJECT_ID), version, sha });
+      await saveArtifacts(join(dataDir, 'artifacts', jobId), dists.get(version));
+      index.state.firstUploadAt = null;
+      const uploadsBefore = index.state.uploads;
+
+      const sentAt = performance.now();
+      const firstCall = gitlab.calls.length;
+      const res = await fetch(`${service.url}/webhooks/gitlab`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() },
+        body: JSON.stringify(tagPush(tag, sha)),
+      });
+      const ackMs = performance.now() - sentAt;
+      const answer = await res.json();
+      if (res.status !== 200 || answer.status !== 'queued') throw new Error(`webhook answered ${res.status} ${JSON.stringify(answer)}`);
+      const deadline = Date.now() + 20_000;
+      while (index.state.firstUploadAt === null) {
+        if (Date.now() > deadline) throw new Error(`no upload within 20 s for ${tag}; GitLab routes the fake lacks: ${gitlab.unknown.join(', ') || 'none'}; statuses: ${JSON.stringify(gitlab.statuses.map((s) => [s.status, s.description]))}`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const toUploadMs = index.state.firstUploadAt - sentAt;
+      // Let the release finish (both files, the GitLab release, the final status) before the next one.
+      await gitlab.until(() => gitlab.releases.has(tag) && gitlab.statuses.some((s) => s.sha === sha && s.status === 'success'), 20_000, `the release of ${tag}`);
+      const before = gitlab.calls.slice(firstCall).filter((c) => c.at <= index.state.firstUploadAt).map((c) => c.what);
+      results.push({ version, ackMs, toUploadMs, uploads: index.state.uploads - uploadsBefore, before });
+      console.log(`run ${i + 1}/${runs} ${tag}: ack ${ackMs.toFixed(1)} ms, first upload after ${toUploadMs.toFixed(1)} ms, ${index.state.uploads - uploadsBefore} upload(s)`);
+    }
+  } finally {
+    await service.close();
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    redis.disconnect();
+    await gitlab.close();
+    await index.close();
+    await rm(root, { recursive: true, force: true });
+    clearTimeout(watchdog);
+  }
+  if (gitlab.unknown.length > 0) console.log(`GitLab routes the fake does not serve (answered 404): ${[...new Set(gitlab.unknown)].join(', ')}`);
+
+  const upload = summarize(results.map((r) => r.toUploadMs));
+  const ack = summarize(results.map((r) => r.ackMs));
+  const f = (n) => n.toFixed(1);
+  // The calls of the last release, up to and including its first upload, grouped in order.
+  const sequence = [];
+  for (const what of results.at(-1)?.before ?? []) {
+    const last = sequence.at(-1);
+    if (last?.what === what) last.n++;
+    else sequence.push({ what, n: 1 });
+  }
+  const generated = [
+    `${runs} tag releases, one after another, each a new version and commit. ${machineLine(`, ${execFileSync('/usr/bin/python3', ['--version'], { encoding: 'utf8' }).trim()} for the (untimed) builds`)}`,
+    '',
+    '| from the tag webhook being sent to | median ms | min ms | max ms |',
+    '|---|---:|---:|---:|',
+    `| its 200 "queued" answer (webhook ack) | ${f(ack.median)} | ${f(ack.min)} | ${f(ack.max)} |`,
+    `| the first upload request arriving at the index | ${f(upload.median)} | ${f(upload.min)} | ${f(upload.max)} |`,
+    '',
+    `Each run, in order (ms to the first upload): ${results.map((r) => f(r.toUploadMs)).join(', ')}; the first is the service's first release since it started.`,
+    '',
+    `What the service asked of the fakes from the webhook to the first upload (last run, in order): ${sequence.map((c) => (c.n > 1 ? `${c.what} (x${c.n})` : c.what)).join('; ')}.`,
+    '',
+    `Not included: the build (\`python3 -m build -n -x\` of this tiny setuptools project took about ${Math.round(buildMs)} ms per release here, done before the timed part), the upload itself and everything after it (the second file, the GitLab release, the final status).`,
+  ].join('\n');
+  console.log(`\n${generated}`);
+  if (!values['no-write']) await writeBlock('tag-to-upload', generated);
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) await main();
