@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,9 +34,13 @@ export function isWebStream(body: unknown): body is WebReadableStream<Uint8Array
  */
 export async function streamToFile(body: unknown, destFile: string, limit: number, from: string): Promise<void> {
   if (!isWebStream(body)) throw new AppError('source-unavailable', `${from} sent no archive body`, { retryable: true });
+  // Opened before streaming: a stream that opens its file lazily could create it after
+  // a failed download had already removed it (a partial file left behind).
+  const handle = await open(destFile, 'w');
   try {
-    await pipeline(Readable.fromWeb(body), new Capped(limit), createWriteStream(destFile));
+    await pipeline(Readable.fromWeb(body), new Capped(limit), handle.createWriteStream());
   } catch (error) {
+    await handle.close().catch(() => undefined);
     await rm(destFile, { force: true });
     if (error instanceof AppError) throw error;
     throw new AppError('source-unavailable', `the archive download from ${from} broke off`, { retryable: true });
