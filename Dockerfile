@@ -11,7 +11,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds, and the sources are not here yet.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install, not npm ci: the lock file lacks msgpackr-extract's optional builds for
+# other platforms (see .ci/run); install keeps the locked versions.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin

