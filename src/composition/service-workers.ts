@@ -88,6 +88,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
           knownRepos,
           platformFor: deps.platformFor,
           publishedVersions: deps.publishedVersions,
+          ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }),
           enqueueEvent: (event: RepoEvent) => options.enqueue(event),
           ...(github === null ? {} : { redeliverFailed: (sinceMs: number) => github.redeliverFailed(sinceMs) }),
           log,

@@ -15,6 +15,7 @@ export interface SweepWorkerDeps {
   readonly knownRepos: KnownRepos;
   platformFor(repo: RepoRef, installationId: number | null): Promise<Platform>;
   readonly publishedVersions: NonNullable<ServiceDeps['publishedVersions']>;
+  readonly orgDefaults?: ServiceDeps['orgDefaults'];
   enqueueEvent(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
   /** GitHub: ask for failed deliveries since sinceMs to be sent again (GitHub never retries them). */
   redeliverFailed?(sinceMs: number): Promise<{ redelivered: number }>;
@@ -31,7 +32,7 @@ export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettin
   const repos = await deps.knownRepos.list();
   for (const repo of repos) {
     try {
-      const events = await sweepRepo(repo, await deps.platformFor(repo, repo.installationId), { publishedVersions: deps.publishedVersions }, { ...settings, nowMs }, deps.log);
+      const events = await sweepRepo(repo, await deps.platformFor(repo, repo.installationId), { publishedVersions: deps.publishedVersions, ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }) }, { ...settings, nowMs }, deps.log);
       for (const event of events) if ((await deps.enqueueEvent(event)).created) queued++;
     } catch (error) {
       failed++;

@@ -22,9 +22,18 @@ export interface SweepSettings {
  * the same checks and the same deterministic publish job ids, so a tag whose webhook
  * did arrive, or that the sweep saw before, is not published twice.
  */
-export async function sweepRepo(repo: RepoRef & { installationId: number | null }, platform: Platform, deps: Pick<ServiceDeps, 'publishedVersions'>, settings: SweepSettings, log: Logger): Promise<RepoEvent[]> {
+export async function sweepRepo(repo: RepoRef & { installationId: number | null }, platform: Platform, deps: Pick<ServiceDeps, 'publishedVersions' | 'orgDefaults'>, settings: SweepSettings, log: Logger): Promise<RepoEvent[]> {
   const defaultBranch = repo.defaultBranch ?? (await platform.defaultBranch());
-  const gathered = await gatherChangeFacts({ readHeadFile: (p) => platform.readFile(p, defaultBranch), target: null, listTags: async () => [] }, null);
+  const orgDefaults = deps.orgDefaults;
+  const gathered = await gatherChangeFacts(
+    {
+      readHeadFile: (p) => platform.readFile(p, defaultBranch),
+      target: null,
+      listTags: async () => [],
+      ...(orgDefaults === undefined ? {} : { readOrgDefaults: (target: string | null) => orgDefaults(repo, repo.installationId, target) }),
+    },
+    null,
+  );
   const config = configOf(gathered.facts);
   if (config.registries.length === 0 || deps.publishedVersions === undefined) return [];
 

@@ -86,3 +86,19 @@ describe('the sweep for release tags no webhook announced', () => {
     expect(enqueued).toHaveLength(1);
   });
 });
+
+describe('the sweep and organisation defaults', () => {
+  it('reads the registries from organisation defaults when the repository names none', async () => {
+    const repo = repoWith({ 'v1.0.0': 2 }, '[]');
+    // The repository's own config says nothing of registries; the organisation names one.
+    repo.commits.set(sha(1), { sha: sha(1), message: 'head', files: { 'pyproject.toml': '[project]\nname = "demo"\nversion = "9.9.9"\n' } });
+    const events = await sweepRepo(
+      repoRef,
+      memoryPlatform(repo),
+      { publishedVersions: onIndex([]), orgDefaults: async () => 'registries: [pypi]\n' },
+      settings,
+      log,
+    );
+    expect(events.map((e) => (e.kind === 'tag-pushed' ? e.tag : ''))).toEqual(['v1.0.0']);
+  });
+});
