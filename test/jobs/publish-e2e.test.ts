@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { copyProject, packForgeArchive } from '../helpers/archive-fixtures.js';
 import type { FixtureProject } from '../helpers/archive-fixtures.js';
@@ -114,7 +115,9 @@ describe('a release through the real queue, worker, build and index', () => {
   });
 
   it('never lets a registry token reach the build, the job record or the logs', async () => {
-    harness = await publishHarness({ env: { GITLAB_TOKEN: 'glpat-build-must-not-see-this', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' } });
+    const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
+    const awsSecret = randomBytes(20).toString('base64url');
+    harness = await publishHarness({ env: { GITLAB_TOKEN: gitlabToken, AWS_SECRET_ACCESS_KEY: awsSecret } });
     // The worker runs in this process: its real environment is what a build could steal.
     const saved = { ...process.env };
     Object.assign(process.env, harness.env);
@@ -131,7 +134,7 @@ describe('a release through the real queue, worker, build and index', () => {
     expect(logs).toContain('ENV-DUMP');
     // ...and, sandboxed, it could read no ancestor's /proc/<pid>/environ.
     expect(logs).toContain('__readable_ancestor_environs__\\": \\"\\"');
-    for (const secret of [harness.token, 'glpat-build-must-not-see-this', 'aws-secret-value']) {
+    for (const secret of [harness.token, gitlabToken, awsSecret]) {
       expect(record).not.toContain(secret);
       expect(harness.logLines.join('\n')).not.toContain(secret);
     }

@@ -22,7 +22,7 @@ import type { FakeProject } from '../fakes/fake-gitlab-state.js';
 import { upstreamTagRoutes } from './fake-upstream-routes.js';
 
 export const TEST_REDIS_URL = process.env['PYRELEASE_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-export const TOKEN = 'glpat-selfhosted-test-token';
+export const TOKEN = `glpat-${randomBytes(12).toString('hex')}`;
 
 let shaCounter = 0;
 export function nextSha(): string {
