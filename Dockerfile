@@ -11,9 +11,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds, and the sources are not here yet.
-# npm install, not npm ci: the lock file lacks msgpackr-extract's optional builds for
-# other platforms (see .ci/run); install keeps the locked versions.
-RUN npm install --ignore-scripts --no-audit --no-fund
+# npm ci: exactly the locked versions, and a refusal if package.json and the lock drift.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
