@@ -200,6 +200,18 @@ describe('GitLab adapter specifics', () => {
     expect(project.statuses.map((s) => [s.name, s.status, s.targetUrl])).toEqual([['pyrelease', 'success', 'https://example.invalid/r']]);
   });
 
+  it('setStatus never moves a running status back to pending (a late duplicate delivery), and still finishes it', async () => {
+    await platform.setStatus(B, { state: 'pending', description: 'queued' });
+    // What a publish job's own status looks like while it runs: GitLab keeps the id and changes the state.
+    const live = project.statuses[0];
+    if (live === undefined) throw new Error('no status was posted');
+    live.status = 'running';
+    await platform.setStatus(B, { state: 'pending', description: 'queued again' });
+    expect(project.statuses.map((s) => [s.name, s.status])).toEqual([['pyrelease', 'running']]);
+    await platform.setStatus(B, { state: 'success', description: 'published' });
+    expect(project.statuses.map((s) => [s.name, s.status, s.description])).toEqual([['pyrelease', 'success', 'published']]);
+  });
+
   it('setStatus cuts the description to 255 characters', async () => {
     await platform.setStatus(B, { state: 'failure', description: 'é'.repeat(400) });
     expect([...(project.statuses[0]?.description ?? '')]).toHaveLength(255);
