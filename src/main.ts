@@ -37,9 +37,15 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** A connection for the web side: it fails fast so a webhook gets a 503 instead of hanging while Redis is away. */
+/**
+ * A connection for the web side: it fails fast so a webhook gets a 503 instead of hanging
+ * while Redis is away. Auto-pipelining sends the commands of concurrent webhooks issued in
+ * one event-loop tick as one write: at 50 concurrent senders socket writes fell from 29% to
+ * 12% of the web process's busy time, and GitLab acks rose from about 2,100 to 3,200 req/s
+ * (`node bench/webhooks.js --senders 50 --profile DIR`, 2026-12-03).
+ */
 function producerConnection(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-web' });
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000, connectionName: 'pyrelease-web' });
   redis.on('error', () => undefined);
   return redis;
 }
