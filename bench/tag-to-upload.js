@@ -49,7 +49,7 @@ const pyproject = (version) =>
   ].join('\n');
 
 /** A tiny setuptools project built with Debian's python3-build, no isolation: the sdist and the wheel. */
-async function buildDists(root, version) {
+export async function buildDists(root, version) {
   const dir = join(root, `project-${version}`);
   await mkdir(join(dir, 'src', 'bench_sample'), { recursive: true });
   await writeFile(join(dir, 'pyproject.toml'), pyproject(version));
@@ -61,7 +61,7 @@ async function buildDists(root, version) {
 
 // ---------------------------------------------------------------- fake GitLab
 
-function fakeGitlab(token) {
+export function fakeGitlab(token) {
   const commits = new Map(); // sha -> { version, message }
   const tags = new Map(); // name -> sha
   const releases = new Map(); // tag -> body
@@ -202,7 +202,7 @@ function fakeGitlab(token) {
 
 // ---------------------------------------------------------------- fake index
 
-function fakeIndex(calls) {
+export function fakeIndex(calls) {
   const state = { firstUploadAt: null, uploads: 0, lookups: 0 };
   const server = http.createServer((req, res) => {
     // The clock stops when the request arrives, before its body is read.
@@ -228,7 +228,7 @@ function fakeIndex(calls) {
 
 // ---------------------------------------------------------------- run
 
-function tagPush(tag, sha) {
+export function tagPush(tag, sha) {
   return {
     object_kind: 'tag_push',
     event_name: 'tag_push',

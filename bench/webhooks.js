@@ -533,7 +533,7 @@ async function orchestrate() {
       'Scenarios are a list in bench/webhooks.js (`SCENARIOS`) over server kinds (`SERVERS`) and request',
       'kinds (`REQUEST_KINDS` in bench/load-generator.js). The worker row is `node bin/pyrelease.js worker`',
       '(GitLab configured, its own key prefix), RSS read from /proc 2 s after it logged "worker started";',
-      'idle only: a loaded figure would need jobs with a forge and an index behind them.',
+      'idle only here; the Worker memory section (bench/worker-memory.js) measures one publishing a burst of releases.',
       '',
       'Command:',
       '',
