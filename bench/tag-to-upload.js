@@ -258,15 +258,23 @@ export function summarize(values) {
   return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-async function main() {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } } });
-  const runs = Number(values.runs);
-  const watchdog = setTimeout(() => {
-    console.error('bench/tag-to-upload.js: watchdog fired, stopping');
-    process.exit(2);
-  }, 30_000 + runs * 25_000);
-  watchdog.unref();
+/** Deletes every Redis key under a bench's unique prefix. */
+export async function deleteKeys(redis, prefix) {
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+}
 
+/**
+ * What the release benches (this one and worker-memory.js) stand on: every version's
+ * sdist and wheel built before anything is measured, the fake GitLab and index, the
+ * environment and server config file a service or `pyrelease worker` needs, and the real
+ * web service started with them (runWorkers as given), under a unique Redis key prefix.
+ */
+export async function releaseRig({ name, versions, runWorkers }) {
   const { startService } = await import('../dist/main.js');
   const { loadConfig } = await import('../dist/config.js');
   const { createLogger } = await import('../dist/logger.js');
@@ -276,65 +284,103 @@ async function main() {
   const { pino } = await import('pino');
   const { Redis } = await import('ioredis');
 
-  const root = await mkdtemp(join(tmpdir(), 'pyrelease-bench-t2u-'));
+  const root = await mkdtemp(join(tmpdir(), `pyrelease-bench-${name}-`));
   const dataDir = join(root, 'data');
-  const versions = Array.from({ length: runs }, (_, i) => `1.0.${i + 1}`);
-  // Outside the timed part: one real sdist + wheel per release.
   const t0 = performance.now();
   const dists = new Map();
   for (const v of versions) dists.set(v, await buildDists(root, v));
-  const buildMs = (performance.now() - t0) / runs;
-  console.log(`built ${runs} releases (sdist + wheel), ${Math.round(buildMs)} ms each: not timed`);
+  const buildMs = (performance.now() - t0) / versions.length;
+  console.log(`built ${versions.length} releases (sdist + wheel), ${Math.round(buildMs)} ms each: not timed`);
 
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
-  const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
-  const prefix = `{pyrelease-bench-t2u-${process.pid}-${randomBytes(4).toString('hex')}}`;
+  const prefix = `{pyrelease-bench-${name}-${process.pid}-${randomBytes(4).toString('hex')}}`;
   const gitlab = await fakeGitlab(gitlabToken);
   const index = await fakeIndex(gitlab.calls);
+  const serverYaml = `registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`;
+  const configFile = join(root, 'pyrelease.yml');
+  await writeFile(configFile, serverYaml);
   const env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     REDIS_URL,
     PYRELEASE_QUEUE_PREFIX: prefix,
     PYRELEASE_DATA_DIR: dataDir,
     PYRELEASE_BUILD_ISOLATION: 'false',
+    PYRELEASE_CONFIG: configFile,
     GITLAB_URL: gitlab.url,
     GITLAB_TOKEN: gitlabToken,
     GITLAB_WEBHOOK_SECRET: secret,
-    PYRELEASE_REGISTRY_FAKE_TOKEN: indexToken,
+    PYRELEASE_REGISTRY_FAKE_TOKEN: `pypi-${randomBytes(16).toString('hex')}`,
   };
-  const loaded = loadConfig(env);
+  const loaded = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  const server = parseServerConfig(serverYaml);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const log = createLogger(loaded.config.logLevel, pino.destination({ dest: '/dev/null', sync: true }));
-  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: true });
-  const redis = new Redis(REDIS_URL, { connectionName: 'pyrelease-bench-t2u', maxRetriesPerRequest: 1 });
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers });
+  const redis = new Redis(REDIS_URL, { connectionName: `pyrelease-bench-${name}`, maxRetriesPerRequest: 1 });
+
+  return {
+    env,
+    gitlab,
+    index,
+    buildMs,
+    workerConcurrency: loaded.config.workerConcurrency,
+    /** Tags a new commit `v<version>` on the fake GitLab and keeps its files where its publish job will reuse them. */
+    stage: async (version) => {
+      const sha = randomBytes(20).toString('hex');
+      gitlab.commits.set(sha, { version, message: `Release ${version}` });
+      gitlab.tags.set(`v${version}`, sha);
+      const jobId = publishJobId({ platform: 'gitlab', repo: String(PROJECT_ID), version, sha });
+      await saveArtifacts(join(dataDir, 'artifacts', jobId), dists.get(version));
+      return sha;
+    },
+    /** Sends GitLab's Tag Push Hook for a staged tag, as GitLab does; resolves to the answer. */
+    sendTag: async (tag) => {
+      const res = await fetch(`${service.url}/webhooks/gitlab`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() },
+        body: JSON.stringify(tagPush(tag, gitlab.tags.get(tag))),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    close: async () => {
+      await service.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await gitlab.close();
+      await index.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } } });
+  const runs = Number(values.runs);
+  const watchdog = setTimeout(() => {
+    console.error('bench/tag-to-upload.js: watchdog fired, stopping');
+    process.exit(2);
+  }, 30_000 + runs * 25_000);
+  watchdog.unref();
+
+  const versions = Array.from({ length: runs }, (_, i) => `1.0.${i + 1}`);
+  const rig = await releaseRig({ name: 't2u', versions, runWorkers: true });
+  const { gitlab, index, buildMs } = rig;
 
   const results = [];
   try {
     for (const [i, version] of versions.entries()) {
-      const sha = randomBytes(20).toString('hex');
       const tag = `v${version}`;
-      gitlab.commits.set(sha, { version, message: `Release ${version}` });
-      gitlab.tags.set(tag, sha);
-      const jobId = publishJobId({ platform: 'gitlab', repo: String(PROJECT_ID), version, sha });
-      await saveArtifacts(join(dataDir, 'artifacts', jobId), dists.get(version));
+      const sha = await rig.stage(version);
       index.state.firstUploadAt = null;
       const uploadsBefore = index.state.uploads;
 
       const sentAt = performance.now();
       const firstCall = gitlab.calls.length;
-      const res = await fetch(`${service.url}/webhooks/gitlab`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() },
-        body: JSON.stringify(tagPush(tag, sha)),
-      });
+      const answer = await rig.sendTag(tag);
       const ackMs = performance.now() - sentAt;
-      const answer = await res.json();
-      if (res.status !== 200 || answer.status !== 'queued') throw new Error(`webhook answered ${res.status} ${JSON.stringify(answer)}`);
+      if (answer.status !== 200 || answer.body.status !== 'queued') throw new Error(`webhook answered ${answer.status} ${JSON.stringify(answer.body)}`);
       const deadline = Date.now() + 20_000;
       while (index.state.firstUploadAt === null) {
         if (Date.now() > deadline) throw new Error(`no upload within 20 s for ${tag}; GitLab routes the fake lacks: ${gitlab.unknown.join(', ') || 'none'}; statuses: ${JSON.stringify(gitlab.statuses.map((s) => [s.status, s.description]))}`);
@@ -348,17 +394,7 @@ async function main() {
       console.log(`run ${i + 1}/${runs} ${tag}: ack ${ackMs.toFixed(1)} ms, first upload after ${toUploadMs.toFixed(1)} ms, ${index.state.uploads - uploadsBefore} upload(s)`);
     }
   } finally {
-    await service.close();
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    redis.disconnect();
-    await gitlab.close();
-    await index.close();
-    await rm(root, { recursive: true, force: true });
+    await rig.close();
     clearTimeout(watchdog);
   }
   if (gitlab.unknown.length > 0) console.log(`GitLab routes the fake does not serve (answered 404): ${[...new Set(gitlab.unknown)].join(', ')}`);

@@ -18,17 +18,12 @@
 //
 //   npm run build && node bench/worker-memory.js [--releases N] [--no-write]
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineLine, writeBlock } from './readme-section.js';
-import { buildDists, fakeGitlab, fakeIndex, tagPush } from './tag-to-upload.js';
+import { releaseRig } from './tag-to-upload.js';
 
-const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PROJECT_ID = 4242;
 const MIB = 1024 * 1024;
 
 /** VmRSS and VmHWM (peak) in bytes from the text of /proc/<pid>/status. */
@@ -73,15 +68,6 @@ function startWorker(env) {
   return { child, started, stop };
 }
 
-async function deleteKeys(redis, prefix) {
-  for (let cursor = '0'; ; ) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-    if (cursor === '0') break;
-  }
-}
-
 async function main() {
   const { values } = parseArgs({ options: { releases: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false } } });
   const count = Number(values.releases);
@@ -92,83 +78,25 @@ async function main() {
   }, 60_000 + count * 10_000);
   watchdog.unref();
 
-  const { startService } = await import('../dist/main.js');
-  const { loadConfig } = await import('../dist/config.js');
-  const { createLogger } = await import('../dist/logger.js');
-  const { parseServerConfig } = await import('../dist/server-config.js');
-  const { publishJobId } = await import('../dist/jobs/publish-job.js');
-  const { saveArtifacts } = await import('../dist/publishing/artifacts.js');
-  const { pino } = await import('pino');
-  const { Redis } = await import('ioredis');
-
-  const root = await mkdtemp(join(tmpdir(), 'pyrelease-bench-wmem-'));
-  const dataDir = join(root, 'data');
   const versions = Array.from({ length: count }, (_, i) => `2.0.${i + 1}`);
-  const t0 = performance.now();
-  const dists = new Map();
-  for (const v of versions) dists.set(v, await buildDists(root, v));
-  console.log(`built ${count} releases (sdist + wheel) in ${Math.round((performance.now() - t0) / 1000)} s: not measured`);
-
-  const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
-  const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
-  const secret = randomBytes(16).toString('hex');
-  const prefix = `{pyrelease-bench-wmem-${process.pid}-${randomBytes(4).toString('hex')}}`;
-  const gitlab = await fakeGitlab(gitlabToken);
-  const index = await fakeIndex(gitlab.calls);
-  const configFile = join(root, 'pyrelease.yml');
-  const serverYaml = `registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`;
-  await writeFile(configFile, serverYaml);
-  const env = {
-    LOG_LEVEL: 'info',
-    REDIS_URL,
-    PYRELEASE_QUEUE_PREFIX: prefix,
-    PYRELEASE_DATA_DIR: dataDir,
-    PYRELEASE_BUILD_ISOLATION: 'false',
-    PYRELEASE_CONFIG: configFile,
-    GITLAB_URL: gitlab.url,
-    GITLAB_TOKEN: gitlabToken,
-    GITLAB_WEBHOOK_SECRET: secret,
-    PYRELEASE_REGISTRY_FAKE_TOKEN: indexToken,
-  };
-  const loaded = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' });
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(serverYaml);
-  if (!server.ok) throw new Error(server.errors.join('; '));
-  const log = createLogger(loaded.config.logLevel, pino.destination({ dest: '/dev/null', sync: true }));
-  const web = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: false });
-  const worker = startWorker({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env });
-  const redis = new Redis(REDIS_URL, { connectionName: 'pyrelease-bench-wmem', maxRetriesPerRequest: 1 });
+  const rig = await releaseRig({ name: 'wmem', versions, runWorkers: false });
+  const { gitlab, index } = rig;
+  const worker = startWorker({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...rig.env });
 
   let result;
   try {
     await worker.started;
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 5000));
     const idle = await memoryOf(worker.child.pid);
 
-    for (const version of versions) {
-      const sha = randomBytes(20).toString('hex');
-      gitlab.commits.set(sha, { version, message: `Release ${version}` });
-      gitlab.tags.set(`v${version}`, sha);
-      const jobId = publishJobId({ platform: 'gitlab', repo: String(PROJECT_ID), version, sha });
-      await saveArtifacts(join(dataDir, 'artifacts', jobId), dists.get(version));
-    }
+    for (const version of versions) await rig.stage(version);
 
     const samples = [];
     const sampler = setInterval(() => {
       memoryOf(worker.child.pid).then((m) => samples.push(m.rss), () => undefined);
     }, 50);
     const sentAt = performance.now();
-    const answers = await Promise.all(
-      versions.map(async (version) => {
-        const tag = `v${version}`;
-        const res = await fetch(`${web.url}/webhooks/gitlab`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() },
-          body: JSON.stringify(tagPush(tag, gitlab.tags.get(tag))),
-        });
-        return { status: res.status, body: await res.json() };
-      }),
-    );
+    const answers = await Promise.all(versions.map((version) => rig.sendTag(`v${version}`)));
     const refused = answers.filter((a) => a.status !== 200 || a.body.status !== 'queued');
     if (refused.length > 0) throw new Error(`webhooks not queued: ${JSON.stringify(refused)}`);
     const done = () => versions.every((v) => gitlab.releases.has(`v${v}`) && gitlab.statuses.some((s) => s.sha === gitlab.tags.get(`v${v}`) && s.status === 'success'));
@@ -184,22 +112,17 @@ async function main() {
   } finally {
     const how = await worker.stop();
     if (how !== 0) console.log(`worker stopped with ${how}`);
-    await web.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    await gitlab.close();
-    await index.close();
-    await rm(root, { recursive: true, force: true });
+    await rig.close();
     clearTimeout(watchdog);
   }
 
   const m = (bytes) => (bytes / MIB).toFixed(1);
   const generated = [
-    `${count} tag releases sent at once to a web process, published by one \`pyrelease worker\` (PYRELEASE_WORKER_CONCURRENCY ${loaded.config.workerConcurrency}) in ${(result.wallMs / 1000).toFixed(1)} s: ${result.uploads} uploads, every release created and its status success. ${machineLine()}`,
+    `${count} tag releases sent at once to a web process, published by one \`pyrelease worker\` (PYRELEASE_WORKER_CONCURRENCY ${rig.workerConcurrency}) in ${(result.wallMs / 1000).toFixed(1)} s: ${result.uploads} uploads, every release created and its status success. ${machineLine()}`,
     '',
     '| pyrelease worker process | RSS (MiB) |',
     '|---|---:|',
-    `| idle, 2 s after "worker started" | ${m(result.idle)} |`,
+    `| idle, 5 s after "worker started" | ${m(result.idle)} |`,
     `| highest of ${result.samples} samples (every 50 ms) while publishing | ${m(result.sampledMax)} |`,
     `| peak (VmHWM) over the whole run | ${m(result.peak)} |`,
     `| right after the last release | ${m(result.after)} |`,
