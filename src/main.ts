@@ -40,9 +40,10 @@ export interface RunningService {
 /**
  * A connection for the web side: it fails fast so a webhook gets a 503 instead of hanging
  * while Redis is away. Auto-pipelining sends the commands of concurrent webhooks issued in
- * one event-loop tick as one write: at 50 concurrent senders socket writes fell from 29% to
- * 12% of the web process's busy time, and GitLab acks rose from about 2,100 to 3,200 req/s
- * (`node bench/webhooks.js --senders 50 --profile DIR`, 2026-12-03).
+ * one event-loop tick as one write. Measured at 50 concurrent senders (three interleaved
+ * on/off runs of `node bench/webhooks.js --senders 50 --rounds 1`, 2026-12-03): Redis used
+ * 19-21% of a core instead of 31-35% for the same load; the web process's CPU per webhook
+ * and the ack latency did not move beyond the noise between runs.
  */
 function producerConnection(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000, connectionName: 'pyrelease-web' });
