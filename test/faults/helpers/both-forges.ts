@@ -51,10 +51,14 @@ export interface BothForges {
   readonly repo: FakeRepo;
   readonly prefix: string;
   readonly logLines: string[];
+  /** The service's environment and server config file text: what a `pyrelease serve` / `worker` child process needs to join it. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly serverYaml: string;
   commitGitlab(branch: string, sha: string, fixture: FixtureProject, version?: string): Promise<void>;
   commitGithub(branch: string, sha: string, fixture: FixtureProject, version?: string): Promise<void>;
-  sendGitlab(event: string, payload: unknown, delivery: string): Promise<Answer>;
-  sendGithub(event: string, payload: unknown, delivery: string): Promise<Answer>;
+  /** Sends to the in-process service, or to another web process at `baseUrl`. */
+  sendGitlab(event: string, payload: unknown, delivery: string, baseUrl?: string): Promise<Answer>;
+  sendGithub(event: string, payload: unknown, delivery: string, baseUrl?: string): Promise<Answer>;
   /** Every job in a queue (any state), read straight from Redis: id, state and delivery id (event jobs). */
   jobs(queue: typeof EVENT_QUEUE | typeof PUBLISH_QUEUE): Promise<Array<{ id: string; state: string; delivery: string | null; failedReason: string | null; attempts: number }>>;
   /** Waiting + active + delayed + prioritized + waiting-children jobs in a queue. */
@@ -93,7 +97,7 @@ async function timedPost(url: string, headers: Record<string, string>, body: str
   return { status: res.status, body: parsed, ms };
 }
 
-export async function bothForges(options: { env?: Record<string, string>; redisUrl?: string } = {}): Promise<BothForges> {
+export async function bothForges(options: { env?: Record<string, string>; redisUrl?: string; runWorkers?: boolean } = {}): Promise<BothForges> {
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const glSecret = randomBytes(16).toString('hex');
   const ghSecret = randomBytes(16).toString('hex');
@@ -137,14 +141,13 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(
-    `registries:\n  gl:\n    upload-url: ${glIndex.uploadUrl}\n    simple-url: ${glIndex.simpleUrl}\n  gh:\n    upload-url: ${ghIndex.uploadUrl}\n    simple-url: ${ghIndex.simpleUrl}\n`,
-  );
+  const serverYaml = `registries:\n  gl:\n    upload-url: ${glIndex.uploadUrl}\n    simple-url: ${glIndex.simpleUrl}\n  gh:\n    upload-url: ${ghIndex.uploadUrl}\n    simple-url: ${ghIndex.simpleUrl}\n`;
+  const server = parseServerConfig(serverYaml);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   // warn and above only: debug logging of every webhook would dominate the CPU under load.
   const log = pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) });
-  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: true });
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: options.runWorkers ?? true });
 
   const inspector = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   inspector.on('error', () => undefined);
@@ -169,6 +172,8 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
     repo,
     prefix,
     logLines,
+    env,
+    serverYaml,
     async commitGitlab(branch, sha, fixture, version) {
       const { dir, files } = await fixtureFiles(fixture, version, 'gl');
       addGitlabCommit(project, branch, sha, `commit ${sha.slice(0, 7)}`, files);
@@ -179,12 +184,12 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
       addGithubCommit(repo, branch, sha, `commit ${sha.slice(0, 7)}`, files);
       repo.archives.set(sha, await readFile(await packForgeArchive(dir, { name: 'acme-sample', sha })));
     },
-    sendGitlab(event, payload, delivery) {
-      return timedPost(`${self.service.url}/webhooks/gitlab`, { 'x-gitlab-event': event, 'x-gitlab-token': glSecret, 'idempotency-key': delivery }, JSON.stringify(payload));
+    sendGitlab(event, payload, delivery, baseUrl = self.service.url) {
+      return timedPost(`${baseUrl}/webhooks/gitlab`, { 'x-gitlab-event': event, 'x-gitlab-token': glSecret, 'idempotency-key': delivery }, JSON.stringify(payload));
     },
-    sendGithub(event, payload, delivery) {
+    sendGithub(event, payload, delivery, baseUrl = self.service.url) {
       const body = JSON.stringify(payload);
-      return timedPost(`${self.service.url}/api/github/webhooks`, { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signGithubPayload(ghSecret, body) }, body);
+      return timedPost(`${baseUrl}/api/github/webhooks`, { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signGithubPayload(ghSecret, body) }, body);
     },
     async jobs(name) {
       const q = queueOf(name);

@@ -1,0 +1,150 @@
+// Scenario 7: the production split under faults. Two web processes (this process's
+// service with runWorkers: false, and a `pyrelease serve --no-worker` child) and two
+// `pyrelease worker` children share one Redis. Every delivery reaches both web processes
+// at once (a sender's retry that a load balancer routes to the other replica); then one
+// worker is SIGKILLed while a release is running and replaced, and the child web process
+// is SIGKILLed while deliveries keep coming. Each delivery must become one job answered
+// `queued` exactly once across both web processes, and each release, file and comment
+// must happen once.
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { eventually } from '../helpers/gitlab-service.js';
+import { spawnCli } from '../helpers/worker-process.js';
+import type { CliProcess } from '../helpers/worker-process.js';
+import { arrangeReleaseAndChanges, commentsPerChange, onceEach, RELEASE_FILES, uploadsPerFile } from './helpers/arrange.js';
+import { bothForges } from './helpers/both-forges.js';
+import type { Answer, BothForges } from './helpers/both-forges.js';
+import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+
+const CHANGES = 10; // per forge
+
+interface Delivery {
+  readonly forge: 'gitlab' | 'github';
+  readonly event: string;
+  readonly payload: unknown;
+  readonly id: string;
+}
+
+let h: BothForges | undefined;
+const children: CliProcess[] = [];
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+  await h?.close();
+});
+
+function changeDeliveries(s: BothForges): Delivery[] {
+  const out: Delivery[] = [];
+  for (let n = 1; n <= CHANGES; n++) {
+    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
+    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
+  }
+  return out;
+}
+
+/** One try; a web process that is gone answers with status 0 (connection refused or reset). */
+async function send(s: BothForges, d: Delivery, baseUrl: string): Promise<Answer & { delivery: string }> {
+  const started = performance.now();
+  try {
+    const a = d.forge === 'gitlab' ? await s.sendGitlab(d.event, d.payload, d.id, baseUrl) : await s.sendGithub(d.event, d.payload, d.id, baseUrl);
+    return { ...a, delivery: d.id };
+  } catch {
+    return { status: 0, body: null, ms: performance.now() - started, delivery: d.id };
+  }
+}
+
+const statusOf = (a: Answer): string | null => (typeof a.body === 'object' && a.body !== null ? String((a.body as { status?: unknown }).status) : null);
+
+async function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: CliProcess; line: string }> {
+  const proc = spawnCli(args, env);
+  children.push(proc);
+  return { proc, line: await proc.waitForLine(ready, 30_000) };
+}
+
+it('keeps every delivery once across two web processes and two workers while a worker and a web process are killed', { timeout: 240_000 }, async () => {
+  h = await bothForges({ runWorkers: false });
+  const s = h;
+  await arrangeReleaseAndChanges(s, CHANGES);
+  const configFile = join(s.env['PYRELEASE_DATA_DIR'] ?? '', 'server.yml');
+  await writeFile(configFile, s.serverYaml);
+  // Info logging in the children: their lines say which worker ran what, and the web's URL.
+  const childEnv = { ...s.env, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' };
+
+  const web2 = await startChild(['serve', '--no-worker'], childEnv, /pyrelease is listening/);
+  const web2Url = (JSON.parse(web2.line) as { url: string }).url;
+  const workers = [await startChild(['worker'], childEnv, /worker started/), await startChild(['worker'], childEnv, /worker started/)];
+  const webs = [s.service.url, web2Url];
+
+  // Batch 1: both releases and the first delivery of every change request, each sent to both web processes at once.
+  const releases: Delivery[] = [
+    { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() },
+    { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() },
+  ];
+  const batch1 = [...releases, ...changeDeliveries(s)];
+  const answers1 = (await Promise.all(batch1.map((d) => Promise.all(webs.map((url) => send(s, d, url)))))).flat();
+  expect(answers1.map((a) => a.status)).toEqual(answers1.map(() => 200));
+
+  // The worker that is building a release dies (OOM killer, node drained): SIGKILL, no goodbye.
+  // Its job's lock expires and the other worker, or the replacement started now, takes it over.
+  const builder = await eventually(() => workers.find((w) => w.proc.lines.some((l) => l.includes('"msg":"building"'))), 60_000, 'a worker building a release');
+  builder.proc.kill('SIGKILL');
+  expect(await builder.proc.exited).toBe('SIGKILL');
+  await startChild(['worker'], childEnv, /worker started/);
+
+  // The second web process dies too, half way through batch 2 (a second delivery per change
+  // request, one every 50 ms, each to both web processes).
+  const batch2 = changeDeliveries(s);
+  const during = Promise.all(
+    batch2.map(async (d, i) => {
+      await new Promise((r) => setTimeout(r, i * 50));
+      return Promise.all(webs.map((url) => send(s, d, url)));
+    }),
+  );
+  setTimeout(() => web2.proc.kill('SIGKILL'), (batch2.length / 2) * 50);
+  const answers2 = (await during).flat();
+  expect(await web2.proc.exited).toBe('SIGKILL');
+  // What reached the dead process is resent, as the forge would, to the one still running.
+  const refused = answers2.filter((a) => a.status !== 200);
+  const resent = await Promise.all(refused.map((a) => send(s, batch2.find((d) => d.id === a.delivery) as Delivery, s.service.url)));
+  expect(resent.map((a) => a.status)).toEqual(resent.map(() => 200));
+
+  const deliveries = [...batch1, ...batch2];
+  await eventually(
+    async () => ((await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 2 && s.ghIndex.files().length === 2 ? true : undefined),
+    150_000,
+    'the queues to drain',
+  );
+  await new Promise((r) => setTimeout(r, 1500));
+
+  // Exactly one `queued` answer per delivery id across both web processes and the resends; the rest `duplicate`.
+  const all = [...answers1, ...answers2, ...resent].filter((a) => a.status === 200);
+  const queuedPerDelivery = new Map<string, number>();
+  for (const a of all) if (statusOf(a) === 'queued') queuedPerDelivery.set(a.delivery, (queuedPerDelivery.get(a.delivery) ?? 0) + 1);
+  expect([...queuedPerDelivery.values()].filter((n) => n !== 1)).toEqual([]);
+  expect([...queuedPerDelivery.keys()].sort()).toEqual(deliveries.map((d) => d.id).sort());
+  expect(new Set(all.map(statusOf))).toEqual(new Set(['queued', 'duplicate']));
+
+  const events = await s.jobs('events');
+  expect(events.map((j) => j.delivery).sort()).toEqual(deliveries.map((d) => d.id).sort());
+  expect(events.filter((j) => j.state !== 'completed')).toEqual([]);
+  expect((await s.jobs('publish')).map((j) => j.state)).toEqual(['completed', 'completed']);
+  expect(uploadsPerFile(s.glIndex)).toEqual(RELEASE_FILES);
+  expect(uploadsPerFile(s.ghIndex)).toEqual(RELEASE_FILES);
+  expect(commentsPerChange(s)).toEqual({ gitlab: onceEach(CHANGES), github: onceEach(CHANGES) });
+  expect([...s.project.releases.keys()]).toEqual(['v1.4.0']);
+  expect(s.repo.releases.map((r) => r.tagName)).toEqual(['v1.4.0']);
+
+  console.log(
+    `FAULTS scale-out ${JSON.stringify({
+      deliveries: deliveries.length,
+      requests: answers1.length + answers2.length + resent.length,
+      answeredByKilledWeb: answers2.filter((a) => a.status === 200).length - batch2.length,
+      refusedByKilledWeb: refused.length,
+      queued: all.filter((a) => statusOf(a) === 'queued').length,
+      duplicate: all.filter((a) => statusOf(a) === 'duplicate').length,
+      killedWorkerExit: 'SIGKILL',
+    })}`,
+  );
+});
