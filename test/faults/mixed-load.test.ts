@@ -84,7 +84,16 @@ it('keeps every delivery once, publishes each release once and comments once per
   const elapsed = performance.now() - started;
 
   const drainStart = performance.now();
-  await eventually(async () => ((await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 4 && s.ghIndex.files().length === 2 ? true : undefined), 180_000, 'the queues to drain');
+  // When each forge's change requests all had their comment, from the end of the load:
+  // shows whether one forge's pacing held the other's comments back.
+  const commentedAt: { gitlab?: number; github?: number } = {};
+  const allCommented = (ids: Iterable<number>): boolean => new Set(ids).size === CHANGE_REQUESTS;
+  await eventually(async () => {
+    const now = +((performance.now() - drainStart) / 1000).toFixed(1);
+    if (commentedAt.gitlab === undefined && allCommented(s.project.notes.filter((n) => n.noteable.type === 'MergeRequest').map((n) => (n.noteable.type === 'MergeRequest' ? n.noteable.iid : 0)))) commentedAt.gitlab = now;
+    if (commentedAt.github === undefined && allCommented(s.repo.issueComments.map((c) => Number(c.on)))) commentedAt.github = now;
+    return (await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 4 && s.ghIndex.files().length === 2 ? true : undefined;
+  }, 180_000, 'the queues to drain');
   // Let any late duplicate finish, then count.
   await new Promise((r) => setTimeout(r, 2000));
   const drainMs = performance.now() - drainStart;
@@ -101,6 +110,7 @@ it('keeps every delivery once, publishes each release once and comments once per
     maxMs: +(latencies.at(-1) ?? 0).toFixed(1),
     statuses: Object.fromEntries([...new Set(answers.map((a) => a.status))].map((st) => [st, answers.filter((a) => a.status === st).length])),
     drainSeconds: +(drainMs / 1000).toFixed(1),
+    allCommentedSeconds: commentedAt,
   };
   console.log(`FAULTS mixed-load ${JSON.stringify(figures)}`);
 
