@@ -111,6 +111,12 @@ it('keeps every delivery once, publishes each release once and comments once per
     statuses: Object.fromEntries([...new Set(answers.map((a) => a.status))].map((st) => [st, answers.filter((a) => a.status === st).length])),
     drainSeconds: +(drainMs / 1000).toFixed(1),
     allCommentedSeconds: commentedAt,
+    // Comments created and deleted on the forges: more creates than change requests means two
+    // deliveries for one change request raced and the loser's comment was deleted again.
+    commentWrites: {
+      gitlab: { created: s.gitlab.log.filter((l) => l.method === 'POST' && l.route?.endsWith('/notes') === true).length, deleted: s.gitlab.log.filter((l) => l.method === 'DELETE' && l.route?.includes('/notes/') === true).length },
+      github: { created: s.github.log.filter((l) => l.method === 'POST' && l.route?.endsWith('/comments') === true).length, deleted: s.github.log.filter((l) => l.method === 'DELETE' && l.route?.includes('/comments/') === true).length },
+    },
   };
   console.log(`FAULTS mixed-load ${JSON.stringify(figures)}`);
 
