@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
+import { redisTargetLock, withSerializedComments } from '../jobs/comment-lock.js';
 import { createEventWorker } from '../jobs/event-worker.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
@@ -43,8 +44,9 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   const publishes = publishQueue(connection, queueSettings);
   const closers: Array<{ close(): Promise<void> }> = [];
 
+  const commentLock = redisTargetLock(connection, config.queuePrefix, log);
   const deps: ServiceDeps = {
-    platformFor: (repo, installationId) => forges.platformFor(repo, installationId),
+    platformFor: async (repo, installationId) => withSerializedComments(await forges.platformFor(repo, installationId), repo, commentLock),
     orgDefaults: (repo, installationId, target) => forges.orgDefaults(repo, installationId, target),
     publishedVersions: (repo, names, project) =>
       publishedVersions(
