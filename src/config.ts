@@ -72,6 +72,11 @@ export const SETTINGS = {
     'Time limit of one file upload; an index that does not answer by then counts as a transient failure and the job is retried.',
   ),
   buildTimeoutMs: setting('PYRELEASE_BUILD_TIMEOUT_MS', z.coerce.number().int().min(1000).default(600_000), 'Time limit of one build.'),
+  shutdownGraceMs: setting(
+    'PYRELEASE_SHUTDOWN_GRACE_MS',
+    z.coerce.number().int().min(0).default(630_000),
+    'On SIGTERM, how long running jobs may take to finish; past it they are left to lock expiry and another worker. Keep it under the orchestrator\'s stop grace period (docker-compose.yml: 11 min).',
+  ),
   buildIsolation: setting(
     'PYRELEASE_BUILD_ISOLATION',
     z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { closeWithin } from './jobs/close-within.js';
 import { createPublishWorker } from './jobs/publish-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
 import type { PublishJobResult } from './jobs/publish-processor.js';
@@ -78,7 +79,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     worker,
     close: async () => {
-      await worker.close();
+      await closeWithin(worker, config.shutdownGraceMs, log, 'publish');
       connection.disconnect();
     },
   };

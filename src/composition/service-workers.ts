@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
+import { closeWithin } from '../jobs/close-within.js';
 import { redisTargetLock, withSerializedComments } from '../jobs/comment-lock.js';
 import { createEventWorker } from '../jobs/event-worker.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
@@ -78,7 +79,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   const knownRepos = redisKnownRepos(connection, config.queuePrefix);
   const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos);
   void eventWorker.run();
-  closers.push(eventWorker);
+  closers.push({ close: () => closeWithin(eventWorker, config.shutdownGraceMs, log, 'events').then(() => undefined) });
 
   if (config.sweepIntervalMs > 0 && deps.publishedVersions !== undefined) {
     const github = options.github;

@@ -154,7 +154,9 @@ describe('Redis restarted while a release is running', () => {
   });
 
   it('completes the job, from the append-only file, with each file on the index once', async () => {
-    const h = await publishHarness({ redisUrl: redis.url });
+    // After the restart BullMQ's close can wait forever for its blocking connection
+    // (close-within.ts): a short shutdown grace keeps the cleanup bounded.
+    const h = await publishHarness({ redisUrl: redis.url, env: { PYRELEASE_SHUTDOWN_GRACE_MS: '5000' } });
     // The harness hands QueueEvents a connection of its own, which events.close() leaves open.
     const eventsClient = h.events.opts.connection as Redis;
     onTestFinished(async () => {
