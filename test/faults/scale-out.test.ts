@@ -13,7 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
 import { spawnCli } from '../helpers/worker-process.js';
 import type { CliProcess } from '../helpers/worker-process.js';
-import { arrangeReleaseAndChanges, commentsPerChange, onceEach, RELEASE_FILES, uploadsPerFile } from './helpers/arrange.js';
+import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
 import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
@@ -111,28 +111,21 @@ it('keeps every delivery once across two web processes and two workers while a w
   expect(resent.map((a) => a.status)).toEqual(resent.map(() => 200));
 
   const deliveries = [...batch1, ...batch2];
-  await eventually(
-    async () => ((await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 2 && s.ghIndex.files().length === 2 ? true : undefined),
-    150_000,
-    'the queues to drain',
-  );
-  await new Promise((r) => setTimeout(r, 1500));
+  await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES);
 
-  // Exactly one `queued` answer per delivery id across both web processes and the resends; the rest `duplicate`.
+  // Never two `queued` answers for one delivery id across both web processes and the
+  // resends; the rest `duplicate`. A delivery may have no `queued` answer at all only when
+  // the killed web process queued it and died before answering: its job exists (above),
+  // and the resend rightly says `duplicate`.
   const all = [...answers1, ...answers2, ...resent].filter((a) => a.status === 200);
   const queuedPerDelivery = new Map<string, number>();
   for (const a of all) if (statusOf(a) === 'queued') queuedPerDelivery.set(a.delivery, (queuedPerDelivery.get(a.delivery) ?? 0) + 1);
   expect([...queuedPerDelivery.values()].filter((n) => n !== 1)).toEqual([]);
-  expect([...queuedPerDelivery.keys()].sort()).toEqual(deliveries.map((d) => d.id).sort());
+  const unanswered = deliveries.map((d) => d.id).filter((id) => !queuedPerDelivery.has(id));
+  const cutOff = new Set(refused.map((a) => a.delivery));
+  expect(unanswered.filter((id) => !cutOff.has(id))).toEqual([]);
   expect(new Set(all.map(statusOf))).toEqual(new Set(['queued', 'duplicate']));
 
-  const events = await s.jobs('events');
-  expect(events.map((j) => j.delivery).sort()).toEqual(deliveries.map((d) => d.id).sort());
-  expect(events.filter((j) => j.state !== 'completed')).toEqual([]);
-  expect((await s.jobs('publish')).map((j) => j.state)).toEqual(['completed', 'completed']);
-  expect(uploadsPerFile(s.glIndex)).toEqual(RELEASE_FILES);
-  expect(uploadsPerFile(s.ghIndex)).toEqual(RELEASE_FILES);
-  expect(commentsPerChange(s)).toEqual({ gitlab: onceEach(CHANGES), github: onceEach(CHANGES) });
   expect([...s.project.releases.keys()]).toEqual(['v1.4.0']);
   expect(s.repo.releases.map((r) => r.tagName)).toEqual(['v1.4.0']);
 
@@ -141,6 +134,7 @@ it('keeps every delivery once across two web processes and two workers while a w
       deliveries: deliveries.length,
       requests: answers1.length + answers2.length + resent.length,
       answeredByKilledWeb: answers2.filter((a) => a.status === 200).length - batch2.length,
+      queuedButAnswerLost: unanswered.length,
       refusedByKilledWeb: refused.length,
       queued: all.filter((a) => statusOf(a) === 'queued').length,
       duplicate: all.filter((a) => statusOf(a) === 'duplicate').length,

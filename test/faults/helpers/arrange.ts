@@ -1,6 +1,8 @@
 import { addMergeRequest, addTag as addGitlabTag } from '../../fakes/fake-gitlab-arrange.js';
 import { addPull, addTag as addGithubTag } from '../../fakes/fake-github-arrange.js';
+import { expect } from 'vitest';
 import type { FakeIndex } from '../../fakes/fake-index.js';
+import { eventually } from '../../helpers/gitlab-service.js';
 import type { BothForges } from './both-forges.js';
 import { sha } from './payloads.js';
 
@@ -42,3 +44,21 @@ export function commentsPerChange(s: BothForges): { gitlab: Record<number, numbe
 }
 
 export const onceEach = (n: number): Record<number, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [i + 1, 1]));
+
+/**
+ * After arrangeReleaseAndChanges and the deliveries: waits for the queues to drain, then
+ * holds that each delivery is one completed event job, both releases published with each
+ * file once, and each change request commented once.
+ */
+export async function assertEverythingOnce(s: BothForges, deliveryIds: readonly string[], changes: number, drainMs = 150_000): Promise<void> {
+  await eventually(async () => ((await s.pending('events')) === 0 && (await s.pending('publish')) === 0 && s.glIndex.files().length === 2 && s.ghIndex.files().length === 2 ? true : undefined), drainMs, 'the queues to drain');
+  // Let any late duplicate finish, then count.
+  await new Promise((r) => setTimeout(r, 1500));
+  const events = await s.jobs('events');
+  expect(events.map((j) => j.delivery).sort()).toEqual([...deliveryIds].sort());
+  expect(events.filter((j) => j.state !== 'completed')).toEqual([]);
+  expect((await s.jobs('publish')).map((j) => j.state)).toEqual(['completed', 'completed']);
+  expect(uploadsPerFile(s.glIndex)).toEqual(RELEASE_FILES);
+  expect(uploadsPerFile(s.ghIndex)).toEqual(RELEASE_FILES);
+  expect(commentsPerChange(s)).toEqual({ gitlab: onceEach(changes), github: onceEach(changes) });
+}
