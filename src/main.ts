@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { GithubSide } from './composition/github-side.js';
 import type { GitlabSide } from './composition/gitlab-side.js';
 import { forgeRouter } from './composition/forges.js';
-import { withTimeout } from './composition/with-timeout.js';
+import { withTimeout } from './with-timeout.js';
 import type { Config } from './config.js';
 import type { RepoEvent } from './core/events.js';
 import { adminHttp } from './http/admin-routes.js';

@@ -43,7 +43,8 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const queueSettings = { redisUrl: options.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
   const publishes = publishQueue(connection, queueSettings);
-  const closers: Array<{ close(): Promise<void> }> = [];
+  // Closed together on shutdown, each bounded by the shutdown grace (close-within.ts).
+  const closers: Array<{ name: string; close(): Promise<void> }> = [];
 
   const commentLock = redisTargetLock(connection, config.queuePrefix, log);
   const deps: ServiceDeps = {
@@ -79,36 +80,38 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   const knownRepos = redisKnownRepos(connection, config.queuePrefix);
   const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos);
   void eventWorker.run();
-  closers.push({ close: () => closeWithin(eventWorker, config.shutdownGraceMs, log, 'events').then(() => undefined) });
+  closers.push({ name: 'events', close: () => eventWorker.close() });
 
   if (config.sweepIntervalMs > 0 && deps.publishedVersions !== undefined) {
     const github = options.github;
-    closers.push(
-      await startSweep(
-        connection,
-        { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays },
-        {
-          knownRepos,
-          platformFor: deps.platformFor,
-          publishedVersions: deps.publishedVersions,
-          ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }),
-          enqueueEvent: (event: RepoEvent) => options.enqueue(event),
-          ...(github === null ? {} : { redeliverFailed: (sinceMs: number) => github.redeliverFailed(sinceMs) }),
-          log,
-        },
-      ),
+    const sweep = await startSweep(
+      connection,
+      { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays },
+      {
+        knownRepos,
+        platformFor: deps.platformFor,
+        publishedVersions: deps.publishedVersions,
+        ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }),
+        enqueueEvent: (event: RepoEvent) => options.enqueue(event),
+        ...(github === null ? {} : { redeliverFailed: (sinceMs: number) => github.redeliverFailed(sinceMs) }),
+        log,
+      },
     );
+    closers.push({ name: 'sweep', close: () => sweep.close() });
   }
 
   const publishWorker = await startWorker({ config, server, log, env, gitlabUrl: config.gitlabUrl, platformFor: (data) => forges.platformForJob(data) });
   observePublishWorker(publishWorker.worker, options.metrics);
-  closers.push(publishWorker);
+  closers.push({ name: 'publish', close: () => publishWorker.close() });
 
-  if (server.selfHosted !== null) closers.push(await startSelfHosted(server.selfHosted, connection, config, forges, env, log));
+  if (server.selfHosted !== null) {
+    const selfHosted = await startSelfHosted(server.selfHosted, connection, config, forges, env, log);
+    closers.push({ name: 'self-hosted', close: () => selfHosted.close() });
+  }
 
   return {
     close: async () => {
-      for (const c of closers) await c.close();
+      await Promise.all(closers.map((c) => closeWithin(c, config.shutdownGraceMs, log, c.name)));
       await publishes.close();
       connection.disconnect();
     },

@@ -10,7 +10,7 @@ import { connectGithub } from './github-side.js';
 import { connectGitlab } from './gitlab-side.js';
 import { forgeRouter } from './forges.js';
 import { startServiceWorkers } from './service-workers.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../with-timeout.js';
 
 /**
  * Composition root of a `pyrelease worker` process: every worker the service has

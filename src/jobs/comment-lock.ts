@@ -4,6 +4,7 @@ import type { CommentTarget } from '../core/actions.js';
 import type { RepoRef } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** Runs work while holding a named lock, shared by every process on the same Redis. */
 export interface TargetLock {
@@ -35,7 +36,7 @@ export function redisTargetLock(redis: Redis, prefix: string, log: Logger, timin
       const deadline = Date.now() + timings.waitMs;
       let held = false;
       try {
-        while (!(held = (await beforeDeadline(redis.set(name, token, 'PX', timings.ttlMs, 'NX'), deadline)) === 'OK') && Date.now() < deadline) {
+        while (!(held = (await withTimeout(redis.set(name, token, 'PX', timings.ttlMs, 'NX'), Math.max(0, deadline - Date.now()), 'taking a lock')) === 'OK') && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, timings.pollMs));
         }
       } catch (error) {
@@ -53,14 +54,6 @@ export function redisTargetLock(redis: Redis, prefix: string, log: Logger, timin
       }
     },
   };
-}
-
-function beforeDeadline<T>(command: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('lock wait over')), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([command, late]).finally(() => clearTimeout(timer));
 }
 
 function targetKey(target: CommentTarget): string {

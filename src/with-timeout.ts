@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 
 /** Rejects with a retryable AppError when work takes longer than ms (the forge's webhook timeout is the budget). */
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
