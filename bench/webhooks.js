@@ -83,7 +83,7 @@ async function startPyrelease() {
   const { loadConfig } = await import('../dist/config.js');
   const { createLogger } = await import('../dist/logger.js');
   const { loadServerConfig } = await import('../dist/server-config.js');
-  const { eventQueue } = await import('../dist/jobs/event-queue.js');
+  const { inboxState } = await import('../dist/jobs/event-inbox.js');
   const { redisConnection } = await import('../dist/jobs/queues.js');
   const { pino } = await import('pino');
   const env = {
@@ -113,18 +113,16 @@ async function startPyrelease() {
   const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: false });
   // A connection of the bench's own, to count what was enqueued and clean up.
   const connection = redisConnection(REDIS_URL, 'pyrelease-bench-webhooks');
-  const queue = eventQueue(connection, { prefix: loaded.config.queuePrefix, attempts: 1, backoffMs: 0 });
   const redisVersion = /redis_version:(\S+)/.exec(await connection.info('server'))?.[1] ?? 'unknown';
   return {
     url: service.url,
     info: { redisVersion },
-    stats: async () => ({ waitingJobs: await queue.getWaitingCount() }),
+    // No worker runs here: every delivery answered "queued" must be waiting in the inbox.
+    stats: async () => ({ stored: (await inboxState(connection, loaded.config.queuePrefix)).length }),
     close: async () => {
       await service.close();
-      await queue.obliterate({ force: true });
-      // Other queues the service opens (their meta keys) live under the same unique prefix.
+      // The inbox, the delivery ids and the queues' meta keys all live under the unique prefix.
       await deleteKeys(connection, loaded.config.queuePrefix);
-      await queue.close();
       connection.disconnect();
     },
   };
@@ -489,10 +487,10 @@ async function orchestrate() {
     for (const [kind, server] of servers) {
       const final = await server.call({ type: 'usage' });
       memory.push({ label: SERVER_LABELS[kind] ?? kind, kind, atReady: server.atReady.rss, idle: server.idle.rss, after: final.rss, peak: final.maxRss });
-      if (final.waitingJobs !== undefined) {
+      if (final.stored !== undefined) {
         const mine = results.filter((r) => r.server === kind);
         const answeredQueued = mine.reduce((sum, r) => sum + r.result.queued + r.result.warmup.queued, 0);
-        checks.push(`${SERVER_LABELS[kind] ?? kind}: ${int(answeredQueued)} requests answered "queued", ${int(final.waitingJobs)} jobs waiting in Redis`);
+        checks.push(`${SERVER_LABELS[kind] ?? kind}: ${int(answeredQueued)} requests answered "queued", ${int(final.stored)} deliveries stored in Redis (the event inbox)`);
       }
     }
     const worker = await measureWorker({ gitlabUrl: gitlab.url, token, secret });

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { GithubSide } from './composition/github-side.js';
 import type { GitlabSide } from './composition/gitlab-side.js';
@@ -11,8 +10,7 @@ import { adminHttp } from './http/admin-routes.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
 import { EVENT_QUEUE } from './jobs/event-job.js';
-import type { EventJobData } from './jobs/event-job.js';
-import { enqueueEvent, eventQueue } from './jobs/event-queue.js';
+import { inboxState, pushEvent } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
 import { DEFAULT_REDIS_URL } from './jobs/queues.js';
 import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
@@ -68,14 +66,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
 
   const producer = producerConnection(redisUrl);
-  const events: Queue<EventJobData> = eventQueue(producer, queueSettings);
-  events.on('error', () => undefined);
-  // The forge gives a delivery about 10 s; a durable enqueue must fit well inside.
-  const enqueue = (event: RepoEvent) => withTimeout(enqueueEvent(events, producer, event), 3000, 'enqueue');
+  // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
+  // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
+  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
   const observed = observedQueues(producer, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
-  const metrics = createServiceMetrics({ queues: observed.queues });
+  const metrics = createServiceMetrics({ queues: observed.queues, inbox: () => inboxState(producer, config.queuePrefix) });
   const admin = await adminHttp({ env, queues: observed.queues, metrics });
   const selfHosted = server.selfHosted;
   const upstream = selfHosted === null ? null : (await import('./composition/self-hosted.js')).upstreamHookScheduler(selfHosted, producer, queueSettings);
@@ -124,7 +121,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await workers?.close();
       await upstream?.close();
-      await events.close();
       metrics.close();
       await observed.close();
       producer.disconnect();

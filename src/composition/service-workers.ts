@@ -2,7 +2,9 @@ import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
 import { closeWithin } from '../jobs/close-within.js';
 import { redisTargetLock, withSerializedComments } from '../jobs/comment-lock.js';
+import { eventQueue } from '../jobs/event-queue.js';
 import { createEventWorker } from '../jobs/event-worker.js';
+import { startInboxPump } from '../jobs/inbox-pump.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
 import { startSweep } from '../jobs/sweep-worker.js';
@@ -81,6 +83,19 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos);
   void eventWorker.run();
   closers.push({ name: 'events', close: () => eventWorker.close() });
+  // Webhooks are answered once their delivery is in the inbox; the pump makes it an event job.
+  const events = eventQueue(connection, queueSettings);
+  const inboxConnection = redisConnection(options.redisUrl, 'pyrelease-inbox');
+  inboxConnection.on('error', () => undefined);
+  const pump = startInboxPump({ connection: inboxConnection, prefix: config.queuePrefix, queue: events, log });
+  closers.push({
+    name: 'inbox',
+    close: async () => {
+      await pump.close();
+      await events.close();
+      inboxConnection.disconnect();
+    },
+  });
 
   if (config.sweepIntervalMs > 0 && deps.publishedVersions !== undefined) {
     const github = options.github;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
-import { enqueueEvent, eventQueue } from '../jobs/event-queue.js';
+import { pushEvent } from '../jobs/event-inbox.js';
 import { DEFAULT_REDIS_URL } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import { createServiceMetrics } from '../observability/service-metrics.js';
@@ -24,9 +24,7 @@ export async function startWorkerProcess(options: { config: Config; server: Serv
   // The sweep queues events like the web side does.
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-worker-producer' });
   producer.on('error', () => undefined);
-  const events = eventQueue(producer, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
-  events.on('error', () => undefined);
-  const enqueue = (event: RepoEvent) => withTimeout(enqueueEvent(events, producer, event), 3000, 'enqueue');
+  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
   // Counted here too (a worker has no /metrics of its own; the web process exposes queue state).
   const metrics = createServiceMetrics({ queues: [] });
   const workers = await startServiceWorkers({ config, server, env, log, redisUrl, forges: forgeRouter(gitlab, github), github, enqueue, metrics });
@@ -34,7 +32,6 @@ export async function startWorkerProcess(options: { config: Config; server: Serv
   return {
     close: async () => {
       await workers.close();
-      await events.close();
       metrics.close();
       producer.disconnect();
     },

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FileResult } from '../publishing/publish.js';
+import { EVENT_QUEUE } from '../jobs/event-job.js';
 import { Registry } from './metrics.js';
 
 /** What the metrics need of a BullMQ Queue: one count call, and the oldest waiting job. */
@@ -37,13 +38,17 @@ export function eventLabel(event: string | undefined): string {
 /** 1 ms to 250 ms: the receiver answers before parsing anything slow, and GitLab gives up after 10 s. */
 export const ACK_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-export function createServiceMetrics(options: { queues: readonly QueueProbe[]; now?: () => number }): ServiceMetrics {
+/** The event inbox (src/jobs/event-inbox.ts): deliveries answered but not yet event jobs. */
+export type InboxProbe = () => Promise<{ length: number; oldestMs: number | null }>;
+
+export function createServiceMetrics(options: { queues: readonly QueueProbe[]; inbox?: InboxProbe; now?: () => number }): ServiceMetrics {
   const now = options.now ?? Date.now;
   const registry = new Registry();
   const webhooks = registry.counter('pyrelease_webhooks_total', 'Webhook requests by platform, event and outcome (queued, duplicate, ignored, unauthorized, ...).', ['platform', 'event', 'outcome']);
   const ack = registry.histogram('pyrelease_webhook_ack_seconds', 'Time from request to answer of a webhook.', ['platform'], ACK_BUCKETS_SECONDS);
   const jobs = registry.gauge('pyrelease_jobs', 'Jobs per queue and state, read from the queue at scrape time.', ['queue', 'state']);
   const oldest = registry.gauge('pyrelease_queue_oldest_waiting_seconds', 'Age of the oldest job waiting in a queue (0 when none waits).', ['queue']);
+  const inboxEntries = registry.gauge('pyrelease_event_inbox_entries', 'Webhook deliveries answered and stored, not yet turned into event jobs by a worker.');
   const up = registry.gauge('pyrelease_queues_up', '1 when the last scrape could read every queue from Redis, else 0.');
   const publishes = registry.counter('pyrelease_publishes_total', 'Files uploaded, skipped (already on the index) or that would be uploaded (dry run), and publish jobs that failed for good.', ['outcome']);
   const bytes = registry.counter('pyrelease_upload_bytes_total', 'Bytes of distribution files uploaded, per registry.', ['registry']);
@@ -71,23 +76,31 @@ export function createServiceMetrics(options: { queues: readonly QueueProbe[]; n
     // Redis shows as missing series and queues_up 0 rather than as stale counts.
     jobs.reset();
     oldest.reset();
+    inboxEntries.reset();
+    const age = (ms: number | undefined | null): number => (ms === undefined || ms === null ? 0 : Math.max(0, (now() - ms) / 1000));
     let read;
+    let inbox;
     try {
-      read = await Promise.all(
-        options.queues.map(async (q) => {
-          const counts = await q.getJobCounts();
-          const head = (counts['waiting'] ?? 0) > 0 ? (await q.getJobs(['wait'], 0, 0, true))[0] : undefined;
-          return { name: q.name, counts, age: head === undefined ? 0 : Math.max(0, (now() - head.timestamp) / 1000) };
-        }),
-      );
+      [read, inbox] = await Promise.all([
+        Promise.all(
+          options.queues.map(async (q) => {
+            const counts = await q.getJobCounts();
+            const head = (counts['waiting'] ?? 0) > 0 ? (await q.getJobs(['wait'], 0, 0, true))[0] : undefined;
+            return { name: q.name, counts, age: age(head?.timestamp) };
+          }),
+        ),
+        options.inbox?.(),
+      ]);
     } catch {
       up.set({}, 0);
       return;
     }
     up.set({}, 1);
+    if (inbox !== undefined) inboxEntries.set({}, inbox.length);
     for (const q of read) {
       for (const [state, n] of Object.entries(q.counts)) jobs.set({ queue: q.name, state }, n);
-      oldest.set({ queue: q.name }, q.age);
+      // A delivery in the inbox waits for the event worker as much as a waiting job does.
+      oldest.set({ queue: q.name }, q.name === EVENT_QUEUE ? Math.max(q.age, age(inbox?.oldestMs)) : q.age);
     }
   });
 

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { EventJobData } from './event-job.js';
+import { inboxKey } from './event-inbox.js';
+
+/**
+ * Moves the event inbox (event-inbox.ts) into the events queue. Every process that runs
+ * an event worker runs one pump; any number share the inbox through one Redis consumer
+ * group, so each entry goes to one pump at a time.
+ *
+ * At least once, never lost: an entry is acknowledged and deleted only after its job was
+ * added. A pump killed in between leaves the entry pending under its name; another pump
+ * claims it once it has been idle `claimIdleMs` and adds it again, which BullMQ ignores
+ * for a job id it already has.
+ */
+export interface InboxPumpOptions {
+  /** A connection of the pump's own: XREADGROUP blocks it. */
+  readonly connection: Redis;
+  readonly prefix: string;
+  /** Where the jobs go (on another, non-blocking connection). */
+  readonly queue: Pick<Queue<EventJobData>, 'addBulk'>;
+  readonly log: Logger;
+  /** A pending entry this idle belongs to a dead pump and is taken over. */
+  readonly claimIdleMs?: number;
+  readonly blockMs?: number;
+  readonly batch?: number;
+}
+
+export const PUMP_GROUP = 'pumps';
+
+type Entry = [id: string, fields: string[]];
+interface Moved {
+  readonly id: string;
+  readonly name: string;
+  readonly data: EventJobData;
+  readonly jobId: string;
+}
+
+/** A stream entry -> the job it stands for. An unreadable entry still becomes a job, which the event worker fails visibly (`job-invalid`) rather than dropping it. */
+export function entryToJob([id, fields]: Entry): Moved {
+  const field = (name: string): string | undefined => {
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+    return undefined;
+  };
+  let data: EventJobData;
+  try {
+    data = JSON.parse(field('data') ?? 'null') as EventJobData;
+  } catch {
+    data = { event: null } as unknown as EventJobData;
+  }
+  if (data === null || typeof data !== 'object') data = { event: null } as unknown as EventJobData;
+  const jobId = field('job') ?? `inbox-${id.replace(/[^0-9]/g, '-')}`;
+  return { id, name: field('name') ?? 'unknown', data, jobId };
+}
+
+function isNoGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOGROUP');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startInboxPump(options: InboxPumpOptions): { readonly consumer: string; close(): Promise<void> } {
+  const { connection: redis, prefix, queue, log } = options;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const blockMs = options.blockMs ?? 2000;
+  const batch = options.batch ?? 100;
+  const key = inboxKey(prefix);
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let stopping = false;
+  let groupReady = false;
+  let lastClaim = 0;
+  let lastWarn = 0;
+
+  const ensureGroup = async (): Promise<void> => {
+    if (groupReady) return;
+    try {
+      // From the start of the stream: entries written before any pump existed are kept for it.
+      await redis.xgroup('CREATE', key, PUMP_GROUP, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+    groupReady = true;
+  };
+
+  const move = async (entries: readonly Entry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    const moved = entries.map(entryToJob);
+    await queue.addBulk(moved.map((m) => ({ name: m.name, data: m.data, opts: { jobId: m.jobId } })));
+    const ids = moved.map((m) => m.id);
+    await redis.multi().xack(key, PUMP_GROUP, ...ids).xdel(key, ...ids).exec();
+    log.debug({ entries: ids.length }, 'inbox entries queued as event jobs');
+  };
+
+  // Entries of pumps that died before acknowledging, and names of pumps long gone.
+  const reclaim = async (): Promise<void> => {
+    let start = '0-0';
+    do {
+      const [next, entries] = (await redis.xautoclaim(key, PUMP_GROUP, consumer, claimIdleMs, start, 'COUNT', batch)) as [string, Array<Entry | null>];
+      // Entries deleted while pending: Redis 7 drops them from the group, 6.2 lists them as null.
+      const live = entries.filter((e): e is Entry => e !== null);
+      if (live.length > 0) log.warn({ entries: live.length }, 'took over inbox entries of a pump that stopped before queueing them');
+      await move(live);
+      start = next;
+    } while (start !== '0-0' && !stopping);
+    const consumers = (await redis.xinfo('CONSUMERS', key, PUMP_GROUP)) as unknown[][];
+    for (const row of consumers) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
+      const name = String(info.get('name'));
+      if (name !== consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > 10 * claimIdleMs) {
+        await redis.xgroup('DELCONSUMER', key, PUMP_GROUP, name);
+      }
+    }
+  };
+
+  const step = async (): Promise<void> => {
+    await ensureGroup();
+    if (Date.now() - lastClaim >= claimIdleMs / 3) {
+      lastClaim = Date.now();
+      await reclaim();
+    }
+    const read = (await redis.xreadgroup('GROUP', PUMP_GROUP, consumer, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', key, '>')) as Array<[string, Entry[]]> | null;
+    await move(read?.[0]?.[1] ?? []);
+  };
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        await step();
+      } catch (error) {
+        // The stream was deleted (queues obliterated, Redis flushed): make the group again.
+        if (isNoGroup(error)) groupReady = false;
+        else if (Date.now() - lastWarn > 10_000) {
+          lastWarn = Date.now();
+          log.warn({ err: error instanceof Error ? error.message.slice(0, 200) : typeof error }, 'event inbox pump: Redis error, retrying');
+        }
+        if (!stopping) await sleep(isNoGroup(error) ? 0 : 1000);
+      }
+    }
+  })();
+
+  return {
+    consumer,
+    close: async () => {
+      stopping = true;
+      // A blocked read returns within blockMs; while Redis is away it may not, hence the bound.
+      await Promise.race([loop, sleep(blockMs + 1000)]);
+      try {
+        const pending = (await Promise.race([redis.xpending(key, PUMP_GROUP, '-', '+', 1, consumer), sleep(1000).then(() => null)])) as unknown[] | null;
+        // Only a name with nothing pending is removed: removing it would drop its pending entries from the group.
+        if (pending !== null && pending.length === 0) await Promise.race([redis.xgroup('DELCONSUMER', key, PUMP_GROUP, consumer), sleep(1000)]);
+      } catch {
+        // Redis away: the name stays and a later pump removes it.
+      }
+    },
+  };
+}
