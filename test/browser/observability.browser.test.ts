@@ -42,7 +42,12 @@ afterAll(async () => {
 
 describe('observability of a published release', () => {
   it('counts the webhook, the uploaded files and their bytes in /metrics', async () => {
-    const text = await (await fetch(`${svc.service.url}/metrics`)).text();
+    // The GitLab release is made inside the publish job; the job's completion, which the
+    // publish counters follow, is told a moment later.
+    const text = await eventually(async () => {
+      const body = await (await fetch(`${svc.service.url}/metrics`)).text();
+      return body.includes('pyrelease_jobs{queue="publish",state="completed"} 1\n') ? body : undefined;
+    }, 10_000, 'the completed publish job in /metrics');
     expect(text).toContain('pyrelease_webhooks_total{platform="gitlab",event="tag_push_hook",outcome="queued"} 1\n');
     expect(text).toContain('pyrelease_publishes_total{outcome="uploaded"} 2\n');
     const bytes = Number(/pyrelease_upload_bytes_total\{registry="fake"\} (\d+)/.exec(text)?.[1]);
