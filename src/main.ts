@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
+import type { GithubReceiverSide } from './composition/github-receiver.js';
 import type { GithubSide } from './composition/github-side.js';
+import type { GitlabReceiverSide } from './composition/gitlab-receiver.js';
 import type { GitlabSide } from './composition/gitlab-side.js';
-import { forgeRouter } from './composition/forges.js';
+import type { WorkersOptions } from './composition/service-workers.js';
 import { withTimeout } from './with-timeout.js';
 import type { Config } from './config.js';
 import type { RepoEvent } from './core/events.js';
@@ -49,6 +51,46 @@ function producerConnection(url: string): Redis {
   return redis;
 }
 
+type Sides<L, H> = Promise<[L | null, H | null]>;
+
+function receiverSides(config: Config, log: Logger): Sides<GitlabReceiverSide, GithubReceiverSide> {
+  return Promise.all([
+    config.gitlabToken === undefined ? null : import('./composition/gitlab-receiver.js').then((m) => m.connectGitlabReceiver(config, log)),
+    config.github === null ? null : import('./composition/github-receiver.js').then((m) => m.connectGithubReceiver(config, log)),
+  ]);
+}
+
+function fullSides(config: Config, log: Logger): Sides<GitlabSide, GithubSide> {
+  return Promise.all([
+    config.gitlabToken === undefined ? null : import('./composition/gitlab-side.js').then((m) => m.connectGitlab(config, log)),
+    config.github === null ? null : import('./composition/github-side.js').then((m) => m.connectGithub(config, log)),
+  ]);
+}
+
+async function startWorkersBeside([gitlab, github]: Awaited<Sides<GitlabSide, GithubSide>>, options: Omit<WorkersOptions, 'forges' | 'github'>): Promise<{ close(): Promise<void> }> {
+  const [{ forgeRouter }, { startServiceWorkers }] = await Promise.all([import('./composition/forges.js'), import('./composition/service-workers.js')]);
+  return startServiceWorkers({ ...options, forges: forgeRouter(gitlab, github), github });
+}
+
+/**
+ * Waits, at most `ms`, for the first connection: the producer queues nothing while
+ * offline, so a webhook or a /readyz probe in the first milliseconds after start would
+ * be told Redis is away when it is only still connecting. A Redis that is really away
+ * does not hold the start up: webhooks get 503 until it is back.
+ */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
+}
+
 /**
  * Composition root of the web process (and, with runWorkers, of the workers beside it).
  * One process serves GitLab and GitHub at once; either may be left unconfigured.
@@ -56,13 +98,11 @@ function producerConnection(url: string): Redis {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, server, env, log } = options;
   const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
-  // Each part is loaded only when configured: a web process with one forge and no
-  // workers does not carry the other forge's client, Probot, or the build and upload code.
-  const [gitlab, github]: [GitlabSide | null, GithubSide | null] = await Promise.all([
-    config.gitlabToken === undefined ? null : import('./composition/gitlab-side.js').then((m) => m.connectGitlab(config, log)),
-    config.github === null ? null : import('./composition/github-side.js').then((m) => m.connectGithub(config, log)),
-  ]);
-  const forges = forgeRouter(gitlab, github);
+  // Each part is loaded only when configured, and a web process without workers loads only
+  // the receiving halves: neither @gitbeaker nor Probot (until a `/pyrelease check` comment
+  // needs a pull request read), nor the build and upload code.
+  const full = options.runWorkers ? await fullSides(config, log) : null;
+  const [gitlab, github] = full ?? (await receiverSides(config, log));
   const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
 
   const producer = producerConnection(redisUrl);
@@ -104,10 +144,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     routes.push(github.route({ enqueue, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
   }
 
-  const workers = options.runWorkers
-    ? await (await import('./composition/service-workers.js')).startServiceWorkers({ config, server, env, log, redisUrl, forges, github, enqueue, metrics })
-    : null;
+  const workers = full === null ? null : await startWorkersBeside(full, { config, server, env, log, redisUrl, enqueue, metrics });
 
+  await connected(producer, 2000);
   const http: Server = createHttpServer(routes, log, admin.mounts);
   const address = await listen(http, config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;

@@ -30,6 +30,7 @@ const DOCS = {
   tags: 'https://docs.github.com/rest/git/tags#get-a-tag',
   compare: 'https://docs.github.com/rest/commits/commits#compare-two-commits',
   rules: 'https://docs.github.com/rest/repos/rules#get-a-repository-ruleset',
+  pull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
 };
 
 function contentEntry(repo: FakeRepo, path: string, type: 'file' | 'dir', size: number): Record<string, unknown> {
@@ -116,6 +117,14 @@ export const repoRoutes: FakeRoute[] = [
     handle: ({ repo, params }) => {
       const commit = resolveRef(repo, params['ref'] ?? '');
       return commit === undefined ? error(422, `No commit found for SHA: ${params['ref'] ?? ''}`, DOCS.commit) : json(200, presentCommit(repo, commit));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/repos/:owner/:repo/pulls/:pull_number',
+    handle: ({ repo, params }) => {
+      const pull = repo.pulls.get(Number(params['pull_number']));
+      return pull === undefined ? notFound(DOCS.pull) : json(200, presentPull(repo, pull));
     },
   },
   {

@@ -238,6 +238,10 @@ export function presentTagRef(repo: FakeRepo, name: string, sha: string): Record
   };
 }
 
+function presentRepoRef(repo: FakeRepo): Record<string, unknown> {
+  return { id: repo.id, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner }, default_branch: repo.defaultBranch };
+}
+
 export function presentPull(repo: FakeRepo, pr: FakePull): Record<string, unknown> {
   const head = pr.commits[pr.commits.length - 1] ?? null;
   return {
@@ -246,7 +250,8 @@ export function presentPull(repo: FakeRepo, pr: FakePull): Record<string, unknow
     state: pr.state,
     title: `PR ${pr.number}`,
     merged_at: pr.merged ? '2026-01-02T00:00:00Z' : null,
-    head: { ref: `feature-${pr.number}`, sha: head },
-    base: { ref: repo.defaultBranch, sha: repo.branches.get(repo.defaultBranch)?.at(-1) ?? null },
+    // Same-repository pull requests: head and base both carry this repository (a fork's head would carry the fork).
+    head: { ref: `feature-${pr.number}`, sha: head, repo: presentRepoRef(repo) },
+    base: { ref: repo.defaultBranch, sha: repo.branches.get(repo.defaultBranch)?.at(-1) ?? null, repo: presentRepoRef(repo) },
   };
 }

@@ -145,6 +145,17 @@ describe('the real ProbotOctokit', () => {
     expect(gh.log[1]?.authorization).toBe(`token ${gh.state.installationTokens[0] ?? ''}`);
   });
 
+  it('reads a pull request by number (pulls/get) with its head and base, and answers 404 for an unknown one', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.setAppKey(publicKey);
+    gh.addInstallation(77);
+    addPull(repo, 12, [S1, S2]);
+    const octokit = new ProbotOctokit({ auth: { appId: gh.state.appId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), installationId: 77 }, baseUrl: gh.url, log: quiet, throttle: { enabled: false }, retry: { enabled: false } } as ConstructorParameters<typeof ProbotOctokit>[0]);
+    const pull = await octokit.rest.pulls.get({ owner: 'octo', repo: 'pkg', pull_number: 12 });
+    expect(pull.data).toMatchObject({ number: 12, state: 'open', head: { sha: S2, repo: { id: repo.id, full_name: 'octo/pkg' } }, base: { ref: 'main', repo: { id: repo.id } } });
+    await expect(octokit.rest.pulls.get({ owner: 'octo', repo: 'pkg', pull_number: 13 })).rejects.toMatchObject({ status: 404 });
+  });
+
   it('a JWT signed with another key is refused', async () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });

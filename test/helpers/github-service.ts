@@ -28,6 +28,7 @@ export interface GithubService {
   readonly repo: FakeRepo;
   readonly secret: string;
   readonly logLines: string[];
+  readonly env: Readonly<Record<string, string>>;
   /** `pyrelease`: the [tool.pyrelease] table to append (null: none, the repo relies on organisation defaults). */
   commitFixture(branch: string, sha: string, message: string, fixture: FixtureProject, version?: string, pyrelease?: string | null): Promise<void>;
   send(event: string, payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
@@ -42,7 +43,8 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-export async function githubService(options: { env?: Record<string, string> } = {}): Promise<GithubService> {
+/** `runWorkers: false`: a web process alone (`pyrelease serve --no-worker`); `appKey`: the key the service signs with, when not the one the fake knows. */
+export async function githubService(options: { env?: Record<string, string>; runWorkers?: boolean; appKey?: string } = {}): Promise<GithubService> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const github = await startFakeGithub({ appId: 4242, appSlug: 'pyrelease-test' });
   github.setAppKey(publicKey);
@@ -62,7 +64,7 @@ export async function githubService(options: { env?: Record<string, string> } = 
     PYRELEASE_JOB_BACKOFF_MS: '200',
     PYRELEASE_LOCK_DURATION_MS: '5000',
     APP_ID: '4242',
-    PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    PRIVATE_KEY: options.appKey ?? privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     WEBHOOK_SECRET: secret,
     GHE_HOST: new URL(github.url).host,
     GHE_PROTOCOL: 'http',
@@ -75,7 +77,7 @@ export async function githubService(options: { env?: Record<string, string> } = 
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: true });
+  const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: options.runWorkers ?? true });
   return {
     service,
     github,
@@ -83,6 +85,7 @@ export async function githubService(options: { env?: Record<string, string> } = 
     repo,
     secret,
     logLines,
+    env,
     async commitFixture(branch, sha, message, fixture, version, pyrelease = 'registries = ["fake"]') {
       const dir = await copyProject(fixture);
       const path = join(dir, 'pyproject.toml');

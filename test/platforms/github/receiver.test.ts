@@ -43,7 +43,7 @@ const jobIds = new Set<string>();
 let enqueue: (event: RepoEvent) => Promise<{ jobId: string; created: boolean }>;
 let resolveRecheck: (request: GithubRecheck) => Promise<RecheckResolution>;
 
-// Deduplicates by the real job id, as enqueueEvent does through BullMQ.
+// Deduplicates by the real job id, as pushEvent does in Redis.
 const accept = async (event: RepoEvent) => {
   const jobId = eventJobId(event);
   const created = !jobIds.has(jobId);

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config.js';
+import type { RepoEvent } from '../core/events.js';
+import { AppError } from '../errors.js';
+import type { Route } from '../http/server.js';
+import type { Logger } from '../logger.js';
+import type { GithubAppAuth } from '../platforms/github/app-auth.js';
+import { readAppSlug } from '../platforms/github/app-identity.js';
+import { normalizePem } from '../platforms/github/github-settings.js';
+import { githubWebhookHandler } from '../platforms/github/receiver.js';
+import type { RecheckResolution } from '../platforms/github/recheck.js';
+import type { GithubRecheck } from '../platforms/github/to-event.js';
+
+export type GithubSettings = NonNullable<Config['github']>;
+
+/** What the web process needs of GitHub: the webhook route and whether the credentials work. */
+export interface GithubReceiverSide {
+  readonly state: 'ok' | 'credentials-invalid';
+  /** `<slug>[bot]`, to ignore the App's own comments; null when it could not be read. */
+  readonly botLogin: string | null;
+  route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>; observe?: (outcome: string, event: string | undefined, latencyMs: number) => void }): Route;
+}
+
+export async function privateKeyOf(settings: GithubSettings): Promise<string> {
+  if (settings.privateKey.kind === 'inline') return settings.privateKey.pem;
+  let text: string;
+  try {
+    text = await readFile(settings.privateKey.path, 'utf8');
+  } catch (error) {
+    throw new AppError('config-invalid', `cannot read PRIVATE_KEY_PATH (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const pem = normalizePem(text);
+  if (pem === null) throw new AppError('config-invalid', 'PRIVATE_KEY_PATH does not hold a PEM private key');
+  return pem;
+}
+
+/**
+ * The receiving half of the GitHub side. Probot is not loaded for it: the App's slug is
+ * read with a JWT of our own (app-identity.ts), and Probot's auth is imported only when
+ * a `/pyrelease check` comment needs the pull request read (`auth`, or made on demand).
+ */
+export async function connectGithubReceiver(config: Config, log: Logger, auth?: () => Promise<GithubAppAuth>): Promise<GithubReceiverSide | null> {
+  const settings = config.github;
+  if (settings === null) return null;
+  const pem = await privateKeyOf(settings);
+  let ok = true;
+  let slug = settings.appSlug;
+  if (slug === null) {
+    try {
+      slug = await readAppSlug(settings.apiUrl, settings.appId, pem);
+    } catch (error) {
+      // Keep serving: deliveries are still verified and queued, and readiness reports this.
+      ok = false;
+      log.error({ err: (error as Error).name, code: (error as AppError).code }, 'cannot read the GitHub App (GET /app): check APP_ID and the private key');
+    }
+  }
+  const botLogin = slug === null ? null : `${slug}[bot]`;
+  if (botLogin !== null) log.info({ github: settings.apiUrl, bot: botLogin }, 'GitHub App bot');
+
+  let made: Promise<GithubAppAuth> | undefined;
+  const appAuth = auth ?? (() => (made ??= import('./github-auth.js').then((m) => m.createGithubAuth(settings, pem, log))));
+  let resolver: Promise<(request: GithubRecheck) => Promise<RecheckResolution>> | undefined;
+  const resolveRecheck = async (request: GithubRecheck): Promise<RecheckResolution> => {
+    resolver ??= Promise.all([import('../platforms/github/app-auth.js'), appAuth()]).then(([m, a]) => m.githubRecheckResolver(a, 5000));
+    return (await resolver)(request);
+  };
+
+  return {
+    state: ok ? 'ok' : 'credentials-invalid',
+    botLogin,
+    route: (deps) => ({
+      method: 'POST',
+      path: '/api/github/webhooks',
+      handler: githubWebhookHandler({
+        secrets: settings.webhookSecrets,
+        maxBodyBytes: config.webhookMaxBodyBytes,
+        botLogin,
+        appId: settings.appId,
+        enqueue: deps.enqueue,
+        resolveRecheck,
+        log,
+        ...(deps.observe === undefined ? {} : { observe: deps.observe }),
+      }),
+    }),
+  };
+}
