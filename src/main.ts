@@ -45,8 +45,8 @@ export interface RunningService {
  * 19-21% of a core instead of 31-35% for the same load; the web process's CPU per webhook
  * and the ack latency did not move beyond the noise between runs.
  */
-function producerConnection(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000, connectionName: 'pyrelease-web' });
+function producerConnection(url: string, connectionName: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000, connectionName });
   redis.on('error', () => undefined);
   return redis;
 }
@@ -105,17 +105,22 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const [gitlab, github] = full ?? (await receiverSides(config, log));
   const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
 
-  const producer = producerConnection(redisUrl);
+  // Two connections: webhooks write the inbox on one that holds nothing else. Auto-pipelining
+  // builds a Pipeline per tick and copies into it every script defined on the connection,
+  // and BullMQ defines dozens on a connection it uses: sharing one made that copy about a
+  // tenth of the web process's time per webhook (CPU profile, one sender, 2026-12-03).
+  const producer = producerConnection(redisUrl, 'pyrelease-web');
+  const queueConnection = producerConnection(redisUrl, 'pyrelease-web-queues');
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
   // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
   const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
-  const observed = observedQueues(producer, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
-  const metrics = createServiceMetrics({ queues: observed.queues, inbox: () => inboxState(producer, config.queuePrefix) });
+  const observed = observedQueues(queueConnection, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
+  const metrics = createServiceMetrics({ queues: observed.queues, inbox: () => inboxState(queueConnection, config.queuePrefix) });
   const admin = await adminHttp({ env, queues: observed.queues, metrics });
   const selfHosted = server.selfHosted;
-  const upstream = selfHosted === null ? null : (await import('./composition/self-hosted.js')).upstreamHookScheduler(selfHosted, producer, queueSettings);
+  const upstream = selfHosted === null ? null : (await import('./composition/self-hosted.js')).upstreamHookScheduler(selfHosted, queueConnection, queueSettings);
 
   const routes: Route[] = [
     ...admin.routes,
@@ -163,6 +168,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       metrics.close();
       await observed.close();
       producer.disconnect();
+      queueConnection.disconnect();
     },
   };
 }
