@@ -11,7 +11,7 @@ import type { RepoEvent } from './core/events.js';
 import { adminHttp } from './http/admin-routes.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
-import { EVENT_QUEUE } from './jobs/event-job.js';
+import { EVENT_QUEUES } from './jobs/event-job.js';
 import { inboxState, pushEvent } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
 import { DEFAULT_REDIS_URL } from './jobs/queues.js';
@@ -116,7 +116,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
-  const observed = observedQueues(queueConnection, config.queuePrefix, [EVENT_QUEUE, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
+  const observed = observedQueues(queueConnection, config.queuePrefix, [...EVENT_QUEUES, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
   const metrics = createServiceMetrics({ queues: observed.queues, inbox: () => inboxState(queueConnection, config.queuePrefix) });
   const admin = await adminHttp({ env, queues: observed.queues, metrics });
   const selfHosted = server.selfHosted;

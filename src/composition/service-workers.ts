@@ -2,6 +2,9 @@ import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
 import { closeWithin } from '../jobs/close-within.js';
 import { redisTargetLock, withSerializedComments } from '../jobs/comment-lock.js';
+import type { Queue } from 'bullmq';
+import { EVENT_QUEUE, EVENT_QUEUES, GITHUB_EVENT_QUEUE, eventQueueFor } from '../jobs/event-job.js';
+import type { EventJobData, EventQueueName } from '../jobs/event-job.js';
 import { eventQueue } from '../jobs/event-queue.js';
 import { createEventWorker } from '../jobs/event-worker.js';
 import { startInboxPump } from '../jobs/inbox-pump.js';
@@ -80,19 +83,30 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   };
   const workerSettings = { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs };
   const knownRepos = redisKnownRepos(connection, config.queuePrefix);
-  const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos);
-  void eventWorker.run();
-  closers.push({ name: 'events', close: () => eventWorker.close() });
+  // One event queue and worker per forge (event-job.ts says why).
+  for (const name of EVENT_QUEUES) {
+    const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos, name);
+    void eventWorker.run();
+    closers.push({ name, close: () => eventWorker.close() });
+  }
   // Webhooks are answered once their delivery is in the inbox; the pump makes it an event job.
-  const events = eventQueue(connection, queueSettings);
+  const events: Record<EventQueueName, Queue<EventJobData>> = {
+    [EVENT_QUEUE]: eventQueue(connection, queueSettings, EVENT_QUEUE),
+    [GITHUB_EVENT_QUEUE]: eventQueue(connection, queueSettings, GITHUB_EVENT_QUEUE),
+  };
   const inboxConnection = redisConnection(options.redisUrl, 'pyrelease-inbox');
   inboxConnection.on('error', () => undefined);
-  const pump = startInboxPump({ connection: inboxConnection, prefix: config.queuePrefix, queue: events, log });
+  const pump = startInboxPump({
+    connection: inboxConnection,
+    prefix: config.queuePrefix,
+    queueFor: (platform) => events[eventQueueFor(platform)],
+    log,
+  });
   closers.push({
     name: 'inbox',
     close: async () => {
       await pump.close();
-      await events.close();
+      await Promise.all(Object.values(events).map((q) => q.close()));
       inboxConnection.disconnect();
     },
   });

@@ -2,7 +2,20 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RepoEvent } from '../core/events.js';
 
+/** GitLab's events (and any event job queued before GitHub's had a queue of their own). */
 export const EVENT_QUEUE = 'events';
+/**
+ * GitHub's events, apart: GitHub asks for an installation's new comments 3 s apart, and a
+ * job waits for that pacing in its worker slot. On one queue a burst of pull requests
+ * held every slot and GitLab's events waited behind it (docs/reliability.md, scenario 1).
+ */
+export const GITHUB_EVENT_QUEUE = 'github-events';
+export const EVENT_QUEUES = [EVENT_QUEUE, GITHUB_EVENT_QUEUE] as const;
+export type EventQueueName = (typeof EVENT_QUEUES)[number];
+
+export function eventQueueFor(platform: string | undefined): EventQueueName {
+  return platform === 'github' ? GITHUB_EVENT_QUEUE : EVENT_QUEUE;
+}
 
 /**
  * The webhook receiver only verifies, maps and enqueues; the work (reading files,

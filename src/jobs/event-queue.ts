@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EVENT_QUEUE } from './event-job.js';
+import type { EventQueueName } from './event-job.js';
 import type { EventJobData } from './event-job.js';
 import { jobOptions } from './queues.js';
 
-export function eventQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }): Queue<EventJobData> {
-  return new Queue<EventJobData>(EVENT_QUEUE, {
+export function eventQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }, name: EventQueueName = EVENT_QUEUE): Queue<EventJobData> {
+  return new Queue<EventJobData>(name, {
     connection,
     prefix: settings.prefix,
     defaultJobOptions: {

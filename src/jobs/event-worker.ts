@@ -7,12 +7,12 @@ import type { Logger } from '../logger.js';
 import { handleEvent } from '../service/handle-event.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { EVENT_QUEUE, repoEventSchema } from './event-job.js';
-import type { EventJobData } from './event-job.js';
+import type { EventJobData, EventQueueName } from './event-job.js';
 import type { KnownRepos } from './known-repos.js';
 import { toWorkerError } from './publish-worker.js';
 import type { WorkerSettings } from './publish-worker.js';
 
-export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos): Worker<EventJobData> {
+export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos, queueName: EventQueueName = EVENT_QUEUE): Worker<EventJobData> {
   const processor = async (job: Job<EventJobData>): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
     const parsed = repoEventSchema.safeParse(job.data.event);
     if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
@@ -27,7 +27,7 @@ export function createEventWorker(connection: Redis, settings: WorkerSettings, d
       throw final;
     }
   };
-  const worker = new Worker<EventJobData>(EVENT_QUEUE, processor, {
+  const worker = new Worker<EventJobData>(queueName, processor, {
     connection,
     prefix: settings.prefix,
     concurrency: Math.max(settings.concurrency, 4),

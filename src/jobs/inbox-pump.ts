@@ -20,8 +20,8 @@ export interface InboxPumpOptions {
   /** A connection of the pump's own: XREADGROUP blocks it. */
   readonly connection: Redis;
   readonly prefix: string;
-  /** Where the jobs go (on another, non-blocking connection). */
-  readonly queue: Pick<Queue<EventJobData>, 'addBulk'>;
+  /** The queue for an event of this forge (undefined: unreadable entry), on another, non-blocking connection. */
+  queueFor(platform: string | undefined): Pick<Queue<EventJobData>, 'addBulk'>;
   readonly log: Logger;
   /** A pending entry this idle belongs to a dead pump and is taken over. */
   readonly claimIdleMs?: number;
@@ -37,6 +37,7 @@ interface Moved {
   readonly name: string;
   readonly data: EventJobData;
   readonly jobId: string;
+  readonly platform: string | undefined;
 }
 
 /** A stream entry -> the job it stands for. An unreadable entry still becomes a job, which the event worker fails visibly (`job-invalid`) rather than dropping it. */
@@ -53,7 +54,8 @@ export function entryToJob([id, fields]: Entry): Moved {
   }
   if (data === null || typeof data !== 'object') data = { event: null } as unknown as EventJobData;
   const jobId = field('job') ?? `inbox-${id.replace(/[^0-9]/g, '-')}`;
-  return { id, name: field('name') ?? 'unknown', data, jobId };
+  const platform = (data.event as { repo?: { platform?: unknown } } | null)?.repo?.platform;
+  return { id, name: field('name') ?? 'unknown', data, jobId, platform: typeof platform === 'string' ? platform : undefined };
 }
 
 function isNoGroup(error: unknown): boolean {
@@ -63,7 +65,7 @@ function isNoGroup(error: unknown): boolean {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startInboxPump(options: InboxPumpOptions): { readonly consumer: string; close(): Promise<void> } {
-  const { connection: redis, prefix, queue, log } = options;
+  const { connection: redis, prefix, queueFor, log } = options;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const blockMs = options.blockMs ?? 2000;
   const batch = options.batch ?? 100;
@@ -88,7 +90,12 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
   const move = async (entries: readonly Entry[]): Promise<void> => {
     if (entries.length === 0) return;
     const moved = entries.map(entryToJob);
-    await queue.addBulk(moved.map((m) => ({ name: m.name, data: m.data, opts: { jobId: m.jobId } })));
+    const byQueue = new Map<Pick<Queue<EventJobData>, 'addBulk'>, Moved[]>();
+    for (const m of moved) {
+      const queue = queueFor(m.platform);
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), m]);
+    }
+    for (const [queue, jobs] of byQueue) await queue.addBulk(jobs.map((m) => ({ name: m.name, data: m.data, opts: { jobId: m.jobId } })));
     const ids = moved.map((m) => m.id);
     await redis.multi().xack(key, PUMP_GROUP, ...ids).xdel(key, ...ids).exec();
     log.debug({ entries: ids.length }, 'inbox entries queued as event jobs');

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FileResult } from '../publishing/publish.js';
-import { EVENT_QUEUE } from '../jobs/event-job.js';
+import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { Registry } from './metrics.js';
 
 /** What the metrics need of a BullMQ Queue: one count call, and the oldest waiting job. */
@@ -99,8 +99,8 @@ export function createServiceMetrics(options: { queues: readonly QueueProbe[]; i
     if (inbox !== undefined) inboxEntries.set({}, inbox.length);
     for (const q of read) {
       for (const [state, n] of Object.entries(q.counts)) jobs.set({ queue: q.name, state }, n);
-      // A delivery in the inbox waits for the event worker as much as a waiting job does.
-      oldest.set({ queue: q.name }, q.name === EVENT_QUEUE ? Math.max(q.age, age(inbox?.oldestMs)) : q.age);
+      // A delivery in the inbox waits for the event workers as much as a waiting job does.
+      oldest.set({ queue: q.name }, (EVENT_QUEUES as readonly string[]).includes(q.name) ? Math.max(q.age, age(inbox?.oldestMs)) : q.age);
     }
   });
 

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventJobData } from '../../src/jobs/event-job.js';
-import { eventJobId } from '../../src/jobs/event-job.js';
+import { GITHUB_EVENT_QUEUE, eventJobId, eventQueueFor } from '../../src/jobs/event-job.js';
 import { inboxKey, pushEvent } from '../../src/jobs/event-inbox.js';
 import { eventQueue } from '../../src/jobs/event-queue.js';
 import { PUMP_GROUP, entryToJob, startInboxPump } from '../../src/jobs/inbox-pump.js';
@@ -59,11 +59,11 @@ afterAll(async () => {
 describe('entryToJob', () => {
   it('reads the job id, name and event of an entry', () => {
     const data = { event: tagPushedEvent('x') };
-    expect(entryToJob(['1-0', ['job', 'event-gitlab-1', 'name', 'tag-pushed', 'data', JSON.stringify(data)]])).toEqual({ id: '1-0', jobId: 'event-gitlab-1', name: 'tag-pushed', data });
+    expect(entryToJob(['1-0', ['job', 'event-gitlab-1', 'name', 'tag-pushed', 'data', JSON.stringify(data)]])).toEqual({ id: '1-0', jobId: 'event-gitlab-1', name: 'tag-pushed', data, platform: 'gitlab' });
   });
 
   it('turns an unreadable entry into a job the event worker will fail visibly, not into nothing', () => {
-    expect(entryToJob(['5-1', ['data', '{not json']])).toEqual({ id: '5-1', jobId: 'inbox-5-1', name: 'unknown', data: { event: null } });
+    expect(entryToJob(['5-1', ['data', '{not json']])).toEqual({ id: '5-1', jobId: 'inbox-5-1', name: 'unknown', data: { event: null }, platform: undefined });
     expect(entryToJob(['5-2', ['job', 'j', 'data', '42']]).data).toEqual({ event: null });
   });
 });
@@ -73,7 +73,7 @@ describe('startInboxPump', () => {
     const { prefix, queue, blocking } = fresh();
     const deliveries = Array.from({ length: 30 }, (_, i) => `early-${i}`);
     for (const d of deliveries) await pushEvent(redis, prefix, tagPushedEvent(d));
-    const pump = startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 200 });
+    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 200 });
     opened.push(pump);
     // Oldest first: the order the worker takes them in.
     const waiting = await until(() => queue.getJobs(['wait'], 0, -1, true), (jobs) => jobs.length >= 30);
@@ -83,10 +83,25 @@ describe('startInboxPump', () => {
     expect(await until(() => redis.xlen(inboxKey(prefix)), (n) => n === 0)).toBe(0);
   });
 
+  it('sends each event to its forge\'s queue, and what it cannot read to the default one', async () => {
+    const { prefix, queue, blocking } = fresh();
+    const github = eventQueue(redis, { prefix, attempts: 1, backoffMs: 100 }, GITHUB_EVENT_QUEUE);
+    opened.push({ close: () => github.close() });
+    opened.push(startInboxPump({ connection: blocking(), prefix, queueFor: (platform) => (eventQueueFor(platform) === GITHUB_EVENT_QUEUE ? github : queue), log, blockMs: 200 }));
+    const fromGithub = { ...tagPushedEvent('gh-1'), repo: { platform: 'github' as const, id: '9', path: 'o/r', defaultBranch: 'main' } };
+    await pushEvent(redis, prefix, tagPushedEvent('gl-1'));
+    await pushEvent(redis, prefix, fromGithub);
+    await redis.xadd(inboxKey(prefix), '*', 'data', '{broken');
+    const onGithub = await until(() => github.getJobs(['wait'], 0, -1, true), (jobs) => jobs.length >= 1);
+    const onGitlab = await until(() => queue.getJobs(['wait'], 0, -1, true), (jobs) => jobs.length >= 2);
+    expect(onGithub.map((j) => j.id)).toEqual([eventJobId(fromGithub)]);
+    expect(onGitlab.map((j) => j.id)).toEqual([eventJobId(tagPushedEvent('gl-1')), expect.stringMatching(/^inbox-\d+-\d+$/)]);
+  });
+
   it('with two pumps on one inbox, every delivery becomes exactly one job', async () => {
     const { prefix, queue, blocking } = fresh();
-    opened.push(startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 200, batch: 7 }));
-    opened.push(startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 200, batch: 7 }));
+    opened.push(startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 200, batch: 7 }));
+    opened.push(startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 200, batch: 7 }));
     await Promise.all(Array.from({ length: 400 }, (_, i) => pushEvent(redis, prefix, tagPushedEvent(`both-${i}`))));
     const count = await until(() => queue.getWaitingCount(), (n) => n >= 400);
     expect(count).toBe(400);
@@ -106,7 +121,7 @@ describe('startInboxPump', () => {
     const first = await queue.add('tag-pushed', { event: tagPushedEvent('held-1') }, { jobId: eventJobId(tagPushedEvent('held-1')) });
     await first.updateProgress(42);
 
-    const pump = startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 100, claimIdleMs: 300 });
+    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 100, claimIdleMs: 300 });
     opened.push(pump);
     const jobs = await until(() => queue.getWaiting(0, -1), (j) => j.length >= 2);
     expect(jobs.map((j) => j.id).sort()).toEqual([eventJobId(tagPushedEvent('held-1')), eventJobId(tagPushedEvent('held-2'))].sort());
@@ -117,7 +132,7 @@ describe('startInboxPump', () => {
 
   it('makes its group again when the inbox was deleted under it (queues obliterated, Redis flushed)', async () => {
     const { prefix, queue, blocking } = fresh();
-    opened.push(startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 100 }));
+    opened.push(startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 100 }));
     await pushEvent(redis, prefix, tagPushedEvent('before'));
     await until(() => queue.getWaitingCount(), (n) => n >= 1);
     await redis.del(inboxKey(prefix));
@@ -128,7 +143,7 @@ describe('startInboxPump', () => {
 
   it('removes its own name from the group when it closes with nothing pending, and closes promptly', async () => {
     const { prefix, queue, blocking } = fresh();
-    const pump = startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 1000 });
+    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 1000 });
     await pushEvent(redis, prefix, tagPushedEvent('one'));
     await until(() => queue.getWaitingCount(), (n) => n >= 1);
     const consumers = async (): Promise<string[]> => ((await redis.xinfo('CONSUMERS', inboxKey(prefix), PUMP_GROUP)) as unknown[][]).map((row) => String(row[1]));
@@ -146,7 +161,7 @@ describe('startInboxPump', () => {
     const writer = redisConnection(own.url, 'pyrelease-test-pump-writer');
     writer.on('error', () => undefined);
     opened.push({ close: async () => writer.disconnect() });
-    const pump = startInboxPump({ connection: blocking(), prefix, queue, log, blockMs: 200 });
+    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 200 });
     for (let i = 0; i < 10; i++) await pushEvent(writer, prefix, tagPushedEvent(`r-${i}`));
     await until(() => queue.getWaitingCount(), (n) => n >= 10);
     await own.stop();

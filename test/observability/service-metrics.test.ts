@@ -18,9 +18,9 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('the event inbox in /metrics', () => {
-  it('counts the inbox and lets its oldest entry set the events queue\'s oldest waiting age', async () => {
+  it('counts the inbox and lets its oldest entry set the event queues\' oldest waiting age', async () => {
     const metrics = createServiceMetrics({
-      queues: [probe('events', 1, NOW - 2_000), probe('publish', 1, NOW - 5_000)],
+      queues: [probe('events', 1, NOW - 2_000), probe('github-events', 0, null), probe('publish', 1, NOW - 5_000)],
       inbox: async () => ({ length: 7, oldestMs: NOW - 30_000 }),
       now: () => NOW,
     });
@@ -28,7 +28,8 @@ describe('the event inbox in /metrics', () => {
     metrics.close();
     expect(sample(text, 'pyrelease_event_inbox_entries')).toBe(7);
     expect(sample(text, 'pyrelease_queue_oldest_waiting_seconds{queue="events"}')).toBe(30);
-    // Only the events queue is fed by the inbox.
+    expect(sample(text, 'pyrelease_queue_oldest_waiting_seconds{queue="github-events"}')).toBe(30);
+    // Only the event queues are fed by the inbox.
     expect(sample(text, 'pyrelease_queue_oldest_waiting_seconds{queue="publish"}')).toBe(5);
   });
 

@@ -6,7 +6,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/config.js';
-import type { EVENT_QUEUE } from '../../../src/jobs/event-job.js';
+import { EVENT_QUEUE, EVENT_QUEUES } from '../../../src/jobs/event-job.js';
+import { inboxState } from '../../../src/jobs/event-inbox.js';
 import { startService } from '../../../src/main.js';
 import type { RunningService } from '../../../src/main.js';
 import type { PUBLISH_QUEUE } from '../../../src/jobs/publish-job.js';
@@ -161,6 +162,7 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
     }
     return q;
   };
+  const queuesOf = (name: string): Queue[] => (name === EVENT_QUEUE ? EVENT_QUEUES.map(queueOf) : [queueOf(name)]);
 
   const self: BothForges = {
     service,
@@ -192,9 +194,9 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
       return timedPost(`${baseUrl}/api/github/webhooks`, { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signGithubPayload(ghSecret, body) }, body);
     },
     async jobs(name) {
-      const q = queueOf(name);
       const out: Array<{ id: string; state: string; delivery: string | null; failedReason: string | null; attempts: number }> = [];
-      for (const state of ['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized', 'waiting-children'] as const) {
+      // 'events': both forges' event queues.
+      for (const q of queuesOf(name)) for (const state of ['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized', 'waiting-children'] as const) {
         for (const job of await q.getJobs([state], 0, -1)) {
           const data = job.data as { event?: { meta?: { deliveryId?: string } } } | undefined;
           out.push({ id: job.id ?? '', state, delivery: data?.event?.meta?.deliveryId ?? null, failedReason: job.failedReason ?? null, attempts: job.attemptsMade });
@@ -203,8 +205,11 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
       return out;
     },
     async pending(name) {
-      const counts = await queueOf(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-      return Object.values(counts).reduce((a, b) => a + b, 0);
+      let n = 0;
+      for (const q of queuesOf(name)) n += Object.values(await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')).reduce((a, b) => a + b, 0);
+      // Deliveries still in the inbox are events not yet queued.
+      if (name === EVENT_QUEUE) n += (await inboxState(inspector, prefix)).length;
+      return n;
     },
     async close() {
       await self.service.close();
