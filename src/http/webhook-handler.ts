@@ -93,9 +93,13 @@ export function webhookHandler(p: WebhookPipeline): (req: IncomingMessage, res: 
     const finish = (fields: LogFields, body: Record<string, string>, extraHeaders: Record<string, string> = {}): void => {
       const level = fields.outcome === 'unmappable' || fields.outcome === 'unavailable' ? 'warn' : 'info';
       const latencyMs = now() - started;
-      p.log[level]({ ...fields, latencyMs }, p.name);
-      p.observe?.(fields.outcome, fields.event, latencyMs);
-      send(res, fields.status, body, extraHeaders);
+      // The answer first: the log line's write and the metrics need not delay the sender.
+      try {
+        send(res, fields.status, body, extraHeaders);
+      } finally {
+        p.log[level]({ ...fields, latencyMs }, p.name);
+        p.observe?.(fields.outcome, fields.event, latencyMs);
+      }
     };
     const unavailable = (fields: Omit<LogFields, 'outcome' | 'status'>, error: unknown): void =>
       finish({ ...fields, outcome: 'unavailable', status: 503, error: describe(error) }, { status: 'unavailable' }, { 'retry-after': '60' });

@@ -58,6 +58,7 @@ export function entryToJob([id, fields]: Entry): Moved {
   return { id, name: field('name') ?? 'unknown', data, jobId, platform: typeof platform === 'string' ? platform : undefined };
 }
 
+// Redis names an error by the first word of its reply (NOGROUP, BUSYGROUP): that word is its code.
 function isNoGroup(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOGROUP');
 }
