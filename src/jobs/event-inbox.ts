@@ -7,10 +7,10 @@ import { eventJobId } from './event-job.js';
  * stream entry per new delivery and answers; the inbox pump (inbox-pump.ts) in the
  * worker processes turns entries into event jobs with their deterministic ids.
  *
- * Why not add the BullMQ job in the request: with 50 requests in flight, BullMQ's add
- * plus a SET NX cost the web process about 100 µs of CPU per delivery (client-side job
- * serialisation, msgpack, a long EVALSHA) and Redis about 60 µs running the add script;
- * this one script costs the web process about 16 µs (bench/README.md, Webhooks). The
+ * Why not add the BullMQ job in the request: with 50 writes in flight, BullMQ's add plus a
+ * SET NX cost the calling process 64 µs of CPU per delivery (job serialisation, msgpack, a
+ * long EVALSHA) and Redis 40 µs; this script 23 µs and 10 µs, and one at a time its round
+ * trip is 147 µs instead of 414 (`node bench/enqueue.js`, bench/README.md, 2026-12-03). The
  * entry is as durable as a job: the same Redis, written by one command.
  */
 
