@@ -76,6 +76,13 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
   let groupReady = false;
   let lastClaim = 0;
   let lastWarn = 0;
+  // The connection's id (new after every reconnect), and whether a blocking read is out:
+  // close() ends that read with CLIENT UNBLOCK.
+  let clientId: number | null = null;
+  let blocked = false;
+  redis.on('close', () => {
+    clientId = null;
+  });
 
   const ensureGroup = async (): Promise<void> => {
     if (groupReady) return;
@@ -130,7 +137,15 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       lastClaim = Date.now();
       await reclaim();
     }
-    const read = (await redis.xreadgroup('GROUP', PUMP_GROUP, consumer, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', key, '>')) as Array<[string, Entry[]]> | null;
+    clientId ??= (await redis.client('ID')) as number;
+    if (stopping) return;
+    blocked = true;
+    let read: Array<[string, Entry[]]> | null;
+    try {
+      read = (await redis.xreadgroup('GROUP', PUMP_GROUP, consumer, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', key, '>')) as Array<[string, Entry[]]> | null;
+    } finally {
+      blocked = false;
+    }
     await move(read?.[0]?.[1] ?? []);
   };
 
@@ -154,7 +169,15 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
     consumer,
     close: async () => {
       stopping = true;
-      // A blocked read returns within blockMs; while Redis is away it may not, hence the bound.
+      // End a blocked read at once rather than wait up to blockMs for it. CLIENT UNBLOCK
+      // makes it return as if it timed out, so no entry is handed to a pump that is going.
+      if (blocked && clientId !== null) {
+        const control = redis.duplicate({ connectionName: 'pyrelease-inbox-close' });
+        control.on('error', () => undefined);
+        await Promise.race([control.client('UNBLOCK', clientId).catch(() => undefined), sleep(1000)]);
+        control.disconnect();
+      }
+      // While Redis is away the read may not return at all, hence the bound.
       await Promise.race([loop, sleep(blockMs + 1000)]);
       try {
         const pending = (await Promise.race([redis.xpending(key, PUMP_GROUP, '-', '+', 1, consumer), sleep(1000).then(() => null)])) as unknown[] | null;

@@ -141,16 +141,23 @@ describe('startInboxPump', () => {
     expect(job?.data).toEqual({ event: tagPushedEvent('after') });
   });
 
-  it('removes its own name from the group when it closes with nothing pending, and closes promptly', async () => {
+  it('removes its own name from the group when it closes with nothing pending, and ends its blocked read at once', async () => {
     const { prefix, queue, blocking } = fresh();
-    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 1000 });
+    const pump = startInboxPump({ connection: blocking(), prefix, queueFor: () => queue, log, blockMs: 10_000 });
     await pushEvent(redis, prefix, tagPushedEvent('one'));
     await until(() => queue.getWaitingCount(), (n) => n >= 1);
     const consumers = async (): Promise<string[]> => ((await redis.xinfo('CONSUMERS', inboxKey(prefix), PUMP_GROUP)) as unknown[][]).map((row) => String(row[1]));
     expect(await consumers()).toContain(pump.consumer);
+    // Let it block again on an empty inbox, for up to 10 s.
+    await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     await pump.close();
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(1500);
+    // Nothing was handed to it on the way out: what comes now waits for the next pump.
+    await pushEvent(redis, prefix, tagPushedEvent('after-close'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await redis.xlen(inboxKey(prefix))).toBe(1);
+    expect((await redis.xpending(inboxKey(prefix), PUMP_GROUP))[0]).toBe(0);
     expect(await consumers()).not.toContain(pump.consumer);
   });
 
