@@ -58,7 +58,7 @@ export const SETTINGS = {
     z.string().regex(/^[^:]+$/, 'must not contain ":"').default('{pyrelease}'),
     'Prefix of every Redis key. The braces make it a Redis Cluster hash tag, so all keys of a queue share a slot.',
   ),
-  workerConcurrency: setting('PYRELEASE_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(64).default(2), 'Jobs one worker process runs at once.'),
+  workerConcurrency: setting('PYRELEASE_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(64).default(2), "Publish jobs one worker process runs at once. Each forge's event queue (GitLab: events, GitHub: github-events) runs this many or 4, whichever is more."),
   jobAttempts: setting('PYRELEASE_JOB_ATTEMPTS', z.coerce.number().int().min(1).max(50).default(6), 'Attempts per job for transient failures (exponential backoff).'),
   jobBackoffMs: setting('PYRELEASE_JOB_BACKOFF_MS', z.coerce.number().int().min(0).default(15_000), 'First retry delay; doubles with each attempt.'),
   lockDurationMs: setting(
