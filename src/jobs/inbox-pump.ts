@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { EventJobData } from './event-job.js';
+import { withTimeout } from '../with-timeout.js';
 import { inboxKey } from './event-inbox.js';
 
 /**
@@ -101,7 +102,9 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
     const byQueue = new Map<Pick<Queue<EventJobData>, 'addBulk'>, Moved[]>();
     for (const m of moved) {
       const queue = queueFor(m.platform);
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), m]);
+      const jobs = byQueue.get(queue);
+      if (jobs === undefined) byQueue.set(queue, [m]);
+      else jobs.push(m);
     }
     for (const [queue, jobs] of byQueue) await queue.addBulk(jobs.map((m) => ({ name: m.name, data: m.data, opts: { jobId: m.jobId } })));
     const ids = moved.map((m) => m.id);
@@ -171,20 +174,24 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       stopping = true;
       // End a blocked read at once rather than wait up to blockMs for it. CLIENT UNBLOCK
       // makes it return as if it timed out, so no entry is handed to a pump that is going.
-      if (blocked && clientId !== null) {
-        const control = redis.duplicate({ connectionName: 'pyrelease-inbox-close' });
-        control.on('error', () => undefined);
-        await Promise.race([control.client('UNBLOCK', clientId).catch(() => undefined), sleep(1000)]);
-        control.disconnect();
-      }
-      // While Redis is away the read may not return at all, hence the bound.
-      await Promise.race([loop, sleep(blockMs + 1000)]);
+      // Every wait here is bounded (Redis may be away) by withTimeout, which also clears its
+      // timer, so a process that closes the pump is not kept alive by one.
       try {
-        const pending = (await Promise.race([redis.xpending(key, PUMP_GROUP, '-', '+', 1, consumer), sleep(1000).then(() => null)])) as unknown[] | null;
-        // Only a name with nothing pending is removed: removing it would drop its pending entries from the group.
-        if (pending !== null && pending.length === 0) await Promise.race([redis.xgroup('DELCONSUMER', key, PUMP_GROUP, consumer), sleep(1000)]);
+        if (blocked && clientId !== null) {
+          const control = redis.duplicate({ connectionName: 'pyrelease-inbox-close' });
+          control.on('error', () => undefined);
+          await withTimeout(control.client('UNBLOCK', clientId), 1000, 'unblocking the inbox read').finally(() => control.disconnect());
+        }
       } catch {
-        // Redis away: the name stays and a later pump removes it.
+        // The read then ends by itself within blockMs.
+      }
+      try {
+        await withTimeout(loop, blockMs + 1000, 'the inbox pump stopping');
+        const pending = (await withTimeout(redis.xpending(key, PUMP_GROUP, '-', '+', 1, consumer), 1000, 'reading the pump\'s pending entries')) as unknown[];
+        // Only a name with nothing pending is removed: removing it would drop its pending entries from the group.
+        if (pending.length === 0) await withTimeout(redis.xgroup('DELCONSUMER', key, PUMP_GROUP, consumer), 1000, 'removing the pump\'s name');
+      } catch {
+        // Redis away: the name stays, and a later pump removes it once it has long been idle.
       }
     },
   };

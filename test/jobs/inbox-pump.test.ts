@@ -150,9 +150,13 @@ describe('startInboxPump', () => {
     expect(await consumers()).toContain(pump.consumer);
     // Let it block again on an empty inbox, for up to 10 s.
     await new Promise((r) => setTimeout(r, 100));
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = timers();
     const started = Date.now();
     await pump.close();
     expect(Date.now() - started).toBeLessThan(1500);
+    // No bound's timer is left behind to keep a stopping process alive.
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
     // Nothing was handed to it on the way out: what comes now waits for the next pump.
     await pushEvent(redis, prefix, tagPushedEvent('after-close'));
     await new Promise((r) => setTimeout(r, 200));
