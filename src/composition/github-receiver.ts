@@ -37,12 +37,13 @@ export async function privateKeyOf(settings: GithubSettings): Promise<string> {
 /**
  * The receiving half of the GitHub side. Probot is not loaded for it: the App's slug is
  * read with a JWT of our own (app-identity.ts), and Probot's auth is imported only when
- * a `/pyrelease check` comment needs the pull request read (`auth`, or made on demand).
+ * a `/pyrelease check` comment needs the pull request read. The whole side passes the
+ * key it read and its auth, so neither is made twice.
  */
-export async function connectGithubReceiver(config: Config, log: Logger, auth?: () => Promise<GithubAppAuth>): Promise<GithubReceiverSide | null> {
+export async function connectGithubReceiver(config: Config, log: Logger, made?: { privateKey: string; auth: GithubAppAuth }): Promise<GithubReceiverSide | null> {
   const settings = config.github;
   if (settings === null) return null;
-  const pem = await privateKeyOf(settings);
+  const pem = made?.privateKey ?? (await privateKeyOf(settings));
   let ok = true;
   let slug = settings.appSlug;
   if (slug === null) {
@@ -57,11 +58,11 @@ export async function connectGithubReceiver(config: Config, log: Logger, auth?: 
   const botLogin = slug === null ? null : `${slug}[bot]`;
   if (botLogin !== null) log.info({ github: settings.apiUrl, bot: botLogin }, 'GitHub App bot');
 
-  let made: Promise<GithubAppAuth> | undefined;
-  const appAuth = auth ?? (() => (made ??= import('./github-auth.js').then((m) => m.createGithubAuth(settings, pem, log))));
   let resolver: Promise<(request: GithubRecheck) => Promise<RecheckResolution>> | undefined;
   const resolveRecheck = async (request: GithubRecheck): Promise<RecheckResolution> => {
-    resolver ??= Promise.all([import('../platforms/github/app-auth.js'), appAuth()]).then(([m, a]) => m.githubRecheckResolver(a, 5000));
+    resolver ??= Promise.all([import('../platforms/github/app-auth.js'), made?.auth ?? import('./github-auth.js').then((m) => m.createGithubAuth(settings, pem, log))]).then(([m, auth]) =>
+      m.githubRecheckResolver(auth, 5000),
+    );
     return (await resolver)(request);
   };
 

@@ -36,8 +36,9 @@ function splitPath(path: string): { owner: string; repo: string } {
 export async function connectGithub(config: Config, log: Logger): Promise<GithubSide | null> {
   const settings = config.github;
   if (settings === null) return null;
-  const auth = createGithubAuth(settings, await privateKeyOf(settings), log);
-  const receiver = await connectGithubReceiver(config, log, async () => auth);
+  const privateKey = await privateKeyOf(settings);
+  const auth = createGithubAuth(settings, privateKey, log);
+  const receiver = await connectGithubReceiver(config, log, { privateKey, auth });
   if (receiver === null) return null;
   const botLogin = receiver.botLogin;
   const installations = new Map<string, number>();
