@@ -1,5 +1,6 @@
 import { createSign } from 'node:crypto';
 import { AppError } from '../../errors.js';
+import { forgeFetch } from '../forge-fetch.js';
 
 /**
  * The App's own identity without Octokit: a web process that only receives webhooks
@@ -24,15 +25,13 @@ export function appJwt(appId: number, privateKeyPem: string, nowSeconds: number)
 
 /** GET /app as the App: its slug (the bot is `<slug>[bot]`); reading it proves APP_ID and the key. */
 export async function readAppSlug(apiUrl: string, appId: number, privateKeyPem: string, timeoutMs = 10_000): Promise<string | null> {
-  const res = await fetch(`${apiUrl.replace(/\/+$/, '')}/app`, {
-    headers: {
-      accept: 'application/vnd.github+json',
-      authorization: `Bearer ${appJwt(appId, privateKeyPem, Math.floor(Date.now() / 1000))}`,
-      'x-github-api-version': '2022-11-28',
-      'user-agent': 'pyrelease',
-    },
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  const headers = {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${appJwt(appId, privateKeyPem, Math.floor(Date.now() / 1000))}`,
+    'x-github-api-version': '2022-11-28',
+    'user-agent': 'pyrelease',
+  };
+  const res = await forgeFetch(`${apiUrl.replace(/\/+$/, '')}/app`, { headers }, 'GET /app', timeoutMs);
   if (res.status === 401 || res.status === 403) throw new AppError('forge-auth', `GET /app answered ${res.status}: check APP_ID and the private key`);
   if (!res.ok) throw new AppError('forge-unavailable', `GET /app answered ${res.status}`, { retryable: true });
   const body = (await res.json()) as { slug?: unknown };
