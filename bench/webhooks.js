@@ -27,6 +27,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { deleteKeys } from './tag-to-upload.js';
 import { memoryFromStatus } from './worker-memory.js';
 
@@ -48,6 +49,9 @@ const IDLE_SETTLE_MS = 5000;
 export const SCENARIOS = [
   { id: 'gitlab-pyrelease', label: 'GitLab / pyrelease', server: 'pyrelease', request: 'gitlab-tag-push', path: '/webhooks/gitlab' },
   { id: 'github-pyrelease', label: 'GitHub / pyrelease', server: 'pyrelease', request: 'github-push', path: '/api/github/webhooks' },
+  // The same process without the web role's Node flags: what they cost or save, in the same run.
+  { id: 'gitlab-pyrelease-node-defaults', label: 'GitLab / pyrelease on Node\'s default heap', server: 'pyrelease-node-defaults', request: 'gitlab-tag-push', path: '/webhooks/gitlab' },
+  { id: 'github-pyrelease-node-defaults', label: 'GitHub / pyrelease on Node\'s default heap', server: 'pyrelease-node-defaults', request: 'github-push', path: '/api/github/webhooks' },
   { id: 'github-probot', label: 'GitHub / no-op Probot app', server: 'probot', request: 'github-push', path: '/api/github/webhooks' },
   { id: 'bare', label: 'bare node:http', server: 'bare', request: 'gitlab-tag-push', path: '/webhooks/gitlab', baseline: true },
 ];
@@ -157,7 +161,21 @@ async function startProbot() {
   });
 }
 
-const SERVERS = { pyrelease: startPyrelease, probot: startProbot, bare: startBareServer };
+// pyrelease-node-defaults is the same web process started without the web role's Node
+// flags (Node's default heap sizes), to show what docker-compose.yml's flags change.
+const SERVERS = { pyrelease: startPyrelease, 'pyrelease-node-defaults': startPyrelease, probot: startProbot, bare: startBareServer };
+const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
+
+/**
+ * The Node flags the web role ships with: NODE_OPTIONS of the web service in
+ * docker-compose.yml, so that the bench measures the web process as it is deployed.
+ * BENCH_WEB_NODE_OPTIONS overrides it (to compare settings).
+ */
+export function webRoleNodeFlags(composeText, override = process.env.BENCH_WEB_NODE_OPTIONS) {
+  const value = override ?? parseYaml(composeText)?.services?.web?.environment?.NODE_OPTIONS;
+  return typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : [];
+}
+
 
 async function serverRole(kind) {
   const running = await SERVERS[kind]();
@@ -215,8 +233,8 @@ function rpc(child) {
     });
 }
 
-function forkServer(kind, env, profileDir) {
-  const execArgv = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)];
+function forkServer(kind, env, profileDir, flags = []) {
+  const execArgv = [...flags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)])];
   const child = fork(SELF, ['--role', 'server', '--server', kind], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} server exited early (${code})`)));
@@ -250,7 +268,16 @@ export function renderTables(rows, memory) {
   return lines.join('\n');
 }
 
-const SERVER_LABELS = { pyrelease: 'pyrelease web process (GitLab + GitHub, runWorkers: false)', probot: 'no-op Probot app', bare: 'bare node:http' };
+export function serverLabel(kind, webFlags) {
+  const flags = webFlags.length === 0 ? 'no Node flags' : `\`NODE_OPTIONS=${webFlags.join(' ')}\` as docker-compose.yml runs it`;
+  const labels = {
+    pyrelease: `pyrelease web process (GitLab + GitHub, runWorkers: false; ${flags})`,
+    'pyrelease-node-defaults': 'the same on Node\'s default heap sizes (no NODE_OPTIONS)',
+    probot: 'no-op Probot app',
+    bare: 'bare node:http',
+  };
+  return labels[kind] ?? kind;
+}
 const GOAL_IDLE_RSS_BYTES = 100 * 1000 * 1000;
 
 /**
@@ -438,7 +465,6 @@ async function orchestrate() {
 
   const token = `glpat-${randomBytes(12).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
-  const prefix = `{pyrelease-bench-webhooks-${process.pid}-${randomBytes(4).toString('hex')}}`;
   const gitlab = await startFakeGitlab(token);
   const loadAverageBefore = os.loadavg();
   const servers = new Map();
@@ -449,9 +475,12 @@ async function orchestrate() {
   const redis = new Redis(REDIS_URL, { connectionName: 'pyrelease-bench-webhooks-info', maxRetriesPerRequest: 1 });
   try {
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const env = { BENCH_PREFIX: prefix, BENCH_GITLAB_URL: gitlab.url, BENCH_GITLAB_TOKEN: token, BENCH_SECRET: secret, BENCH_PRIVATE_KEY: privateKey };
+    const env = { BENCH_GITLAB_URL: gitlab.url, BENCH_GITLAB_TOKEN: token, BENCH_SECRET: secret, BENCH_PRIVATE_KEY: privateKey };
+    const webFlags = webRoleNodeFlags(await readFile(COMPOSE_FILE, 'utf8'));
     for (const kind of new Set(SCENARIOS.map((s) => s.server))) {
-      const server = await forkServer(kind, env, profileDir);
+      // Each server its own key prefix, so each one's stored deliveries are its own.
+      const ownPrefix = `{pyrelease-bench-webhooks-${process.pid}-${kind}-${randomBytes(4).toString('hex')}}`;
+      const server = await forkServer(kind, { ...env, BENCH_PREFIX: ownPrefix }, profileDir, kind === 'pyrelease' ? webFlags : []);
       children.push(server.child);
       servers.set(kind, server);
     }
@@ -486,11 +515,11 @@ async function orchestrate() {
     const checks = [];
     for (const [kind, server] of servers) {
       const final = await server.call({ type: 'usage' });
-      memory.push({ label: SERVER_LABELS[kind] ?? kind, kind, atReady: server.atReady.rss, idle: server.idle.rss, after: final.rss, peak: final.maxRss });
+      memory.push({ label: serverLabel(kind, webFlags), kind, atReady: server.atReady.rss, idle: server.idle.rss, after: final.rss, peak: final.maxRss });
       if (final.stored !== undefined) {
         const mine = results.filter((r) => r.server === kind);
         const answeredQueued = mine.reduce((sum, r) => sum + r.result.queued + r.result.warmup.queued, 0);
-        checks.push(`${SERVER_LABELS[kind] ?? kind}: ${int(answeredQueued)} requests answered "queued", ${int(final.stored)} deliveries stored in Redis (the event inbox)`);
+        checks.push(`${serverLabel(kind, webFlags)}: ${int(answeredQueued)} requests answered "queued", ${int(final.stored)} deliveries stored in Redis (the event inbox)`);
       }
     }
     const worker = await measureWorker({ gitlabUrl: gitlab.url, token, secret });
@@ -505,8 +534,8 @@ async function orchestrate() {
       'What: how fast a webhook is acknowledged. pyrelease is the real `startService` (dist/main.js) with',
       '`runWorkers: false` and both forges configured in one process: method and body limit, authentication',
       '(`X-Gitlab-Token`, or `X-Hub-Signature-256` HMAC over the raw body), JSON parse, mapping, zod',
-      'validation and a durable enqueue to Redis (`enqueueEvent`: SET NX on the delivery id and the add in',
-      'one round trip), then 200 `{"status":"queued"}`, with info logging (one line per webhook) into',
+      'validation and a durable write to Redis (`pushEvent`: SET NX on the delivery id and XADD to the event',
+      'inbox in one script), then 200 `{"status":"queued"}`, with info logging (one line per webhook) into',
       '/dev/null. GitLab is a 10-line fake on 127.0.0.1 that answers only `GET /api/v4/user`, called once at',
       'start; GitHub is an App with `APP_SLUG` set, so nothing calls GitHub. The no-op Probot app is Probot',
       "14's `createNodeMiddleware` with `app.on('push', () => {})` on a bare node:http server (it verifies the",
@@ -515,7 +544,12 @@ async function orchestrate() {
       'Tag Push Hook example (test/fixtures/gitlab/tag-push.json) with its own `Idempotency-Key` and tag;',
       'GitHub requests are the first push example of @octokit/webhooks-examples (a tag push, 6.9 KB),',
       'signed, with a fresh `X-GitHub-Delivery`. So each is a new delivery and really becomes a job; the key',
-      'prefix is unique and deleted at the end.',
+      'prefix is unique per server and deleted at the end.',
+      '',
+      'The web process runs with the Node flags docker-compose.yml gives the web service (its',
+      '`NODE_OPTIONS`, read from the file; `BENCH_WEB_NODE_OPTIONS` overrides them), as it is deployed. The',
+      '"on Node\'s default heap" rows are the same process started without them, in the same rounds: what',
+      'the flags cost or save.',
       '',
       `Each server runs in its own process; the load generator (bench/load-generator.js) in a third:`,
       `closed loop, N senders on keep-alive connections, ${int(warmupMs)} ms warm-up then ${int(durationMs)} ms measured,`,

@@ -57,6 +57,23 @@ describe('docker-compose.yml', () => {
     expect(service.environment?.['REDIS_URL']).toBe('redis://redis:6379/0');
   });
 
+  it('gives the web process Node flags that Node takes from NODE_OPTIONS and that cap its young generation', () => {
+    const flags = services['web']?.environment?.['NODE_OPTIONS'] ?? '';
+    const semiSpaceMiB = Number(/--max-semi-space-size=(\d+)/.exec(flags)?.[1]);
+    expect(semiSpaceMiB).toBeGreaterThan(0);
+    // Keeps 100,000 objects alive across scavenges, which grows the young generation to its cap,
+    // then prints that generation's size. Node refuses (exit 9) an option not allowed in NODE_OPTIONS.
+    const script = "const keep=[];for(let i=0;i<3e6;i++){keep.push({i});if(keep.length>1e5)keep.length=0}" +
+      "console.log(require('v8').getHeapSpaceStatistics().find((s)=>s.space_name==='new_space').space_size)";
+    const youngBytes = (nodeOptions: string): number =>
+      Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' }));
+    const capped = youngBytes(flags);
+    expect(capped).toBeLessThanOrEqual(2 * semiSpaceMiB * 1024 * 1024);
+    expect(youngBytes('')).toBeGreaterThan(capped);
+    // The worker keeps Node's defaults: it is not the process the flag is for.
+    expect(services['worker']?.environment?.['NODE_OPTIONS']).toBeUndefined();
+  });
+
   it('builds the image once (web) from this Dockerfile and publishes the port the image exposes', () => {
     expect(services['web']?.build).toBe('.');
     expect(services['worker']?.build).toBeUndefined();
