@@ -9,8 +9,32 @@ export const CONFIG_USAGE = `usage: pyrelease config check
 
 Validates the settings (environment) and the server config file (PYRELEASE_CONFIG)
 together, reports every problem at once, and prints the effective configuration with
-secrets masked. Exit status: 0 valid, 1 invalid, 2 usage error.
+secrets masked, then warnings about valid settings that break some deployments.
+Exit status: 0 valid (warnings or not), 1 invalid, 2 usage error.
 `;
+
+/**
+ * Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
+ * that part is not empty (the hash tag). Every key of a queue, and the delivery id and
+ * inbox stream one webhook writes in one script, must share a slot, so the prefix needs one.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open === -1) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
+/** Settings that are valid but will bite in some deployments: printed, exit status unchanged. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!hasHashTag(config.queuePrefix)) {
+    warnings.push(
+      `PYRELEASE_QUEUE_PREFIX has no Redis Cluster hash tag (a non-empty {...}): fine on one Redis, but on Redis Cluster every webhook is refused (CROSSSLOT) and BullMQ cannot run. Use e.g. {${config.queuePrefix}}.`,
+    );
+  }
+  return warnings;
+}
 
 export function renderEffectiveConfig(config: Config, server: ServerConfig): string {
   const rows = describeConfig(config);
@@ -25,6 +49,8 @@ export function renderEffectiveConfig(config: Config, server: ServerConfig): str
       ? 'Self-hosted tags: not configured'
       : `Self-hosted tags: ${selfHosted.upstream.url}/${selfHosted.upstream.project} from ${selfHosted.minVersion} -> ${selfHosted.repos.map((r) => `${r.platform}:${r.project}`).join(', ')}`,
   );
+  const warnings = configWarnings(config);
+  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `- ${w}`));
   return lines.join('\n') + '\n';
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { hasHashTag } from '../../src/cli/config-command.js';
 import { captureIo } from '../helpers/cli-io.js';
 
 async function run(env: Record<string, string>, args = ['config', 'check']) {
@@ -31,6 +32,29 @@ describe('pyrelease config check', () => {
     expect(r.code).toBe(1);
     for (const name of ['PORT', 'LOG_LEVEL', 'APP_ID', '/nonexistent/pyrelease.yml']) expect(r.err).toContain(name);
     expect(r.err).not.toContain('eighty');
+  });
+
+  it('warns about a key prefix Redis Cluster would spread over slots, and stays valid', async () => {
+    const plain = await run({ PYRELEASE_QUEUE_PREFIX: 'acme-releases' });
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/Warnings:\n- PYRELEASE_QUEUE_PREFIX has no Redis Cluster hash tag[^\n]*\{acme-releases\}/);
+    const tagged = await run({ PYRELEASE_QUEUE_PREFIX: '{acme}-releases' });
+    expect(tagged.code).toBe(0);
+    expect(tagged.out).not.toContain('Warnings:');
+    expect((await run({})).out).not.toContain('Warnings:');
+  });
+
+  it.each([
+    ['{pyrelease}', true],
+    ['acme{team-1}', true],
+    ['{}pyrelease', false],
+    ['{}{pyrelease}', false],
+    ['pyrelease', false],
+    ['{pyrelease', false],
+    ['pyrelease}{', false],
+    ['}{x}', true],
+  ])('reads the hash tag of %s as Redis Cluster does: %s', (prefix, tagged) => {
+    expect(hasHashTag(prefix)).toBe(tagged);
   });
 
   it('exits 2 without the check verb', async () => {
