@@ -51,7 +51,6 @@ function upstreamApi(config: SelfHostedConfig, env: Env): GitlabApi {
  */
 export function upstreamHookScheduler(config: SelfHostedConfig, connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }) {
   const queue = selfHostedQueue(connection, settings);
-  queue.on('error', () => undefined);
   return {
     schedule: async (eventHeader: string | undefined, payload: unknown): Promise<{ jobId: string; created: boolean } | null> => {
       const tag = eventHeader === undefined ? null : releaseFromUpstreamHook(eventHeader, payload, config.upstream);

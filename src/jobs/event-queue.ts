@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import { EVENT_QUEUE } from './event-job.js';
 import type { EventQueueName } from './event-job.js';
 import type { EventJobData } from './event-job.js';
-import { jobOptions } from './queues.js';
+import { jobOptions, withoutErrorEcho } from './queues.js';
 
 export function eventQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }, name: EventQueueName = EVENT_QUEUE): Queue<EventJobData> {
-  return new Queue<EventJobData>(name, {
+  return withoutErrorEcho(new Queue<EventJobData>(name, {
     connection,
     prefix: settings.prefix,
     defaultJobOptions: {
@@ -15,5 +15,5 @@ export function eventQueue(connection: Redis, settings: { prefix: string; attemp
       // (as long as event-inbox.ts remembers a delivery id).
       removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
     },
-  });
+  }));
 }

@@ -22,6 +22,17 @@ export function redisConnection(url: string, connectionName = 'pyrelease'): Redi
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName });
 }
 
+/**
+ * A BullMQ Queue re-emits every error of its connection, one per reconnect attempt while
+ * Redis is away. With no listener BullMQ prints each with console.error, which is neither
+ * JSON nor one line. The connection's owner reports them (a worker logs a warning, the web
+ * process answers 503 and /readyz says Redis is unreachable), so the queue's copy is dropped.
+ */
+export function withoutErrorEcho<Q extends { on(event: 'error', listener: (error: Error) => void): unknown }>(queue: Q): Q {
+  queue.on('error', () => undefined);
+  return queue;
+}
+
 export function jobOptions(settings: Pick<QueueSettings, 'attempts' | 'backoffMs'>): JobsOptions {
   return {
     attempts: settings.attempts,
@@ -36,7 +47,7 @@ export function jobOptions(settings: Pick<QueueSettings, 'attempts' | 'backoffMs
 
 export function publishQueue(connection: Redis, settings: QueueSettings): Queue<PublishJobData> {
   const options: QueueOptions = { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) };
-  return new Queue<PublishJobData>(PUBLISH_QUEUE, options);
+  return withoutErrorEcho(new Queue<PublishJobData>(PUBLISH_QUEUE, options));
 }
 
 export interface EnqueueResult {

@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../service/handle-event.js';
 import { sweepRepo } from '../service/sweep.js';
 import type { SweepSettings } from '../service/sweep.js';
 import type { KnownRepos } from './known-repos.js';
+import { withoutErrorEcho } from './queues.js';
 
 export const SWEEP_QUEUE = 'sweep';
 const SCHEDULER_ID = 'missed-release-tags';
@@ -57,7 +58,7 @@ export async function startSweep(
   settings: Omit<SweepSettings, 'nowMs'> & { prefix: string; intervalMs: number },
   deps: SweepWorkerDeps,
 ): Promise<{ close(): Promise<void> }> {
-  const queue = new Queue(SWEEP_QUEUE, { connection, prefix: settings.prefix });
+  const queue = withoutErrorEcho(new Queue(SWEEP_QUEUE, { connection, prefix: settings.prefix }));
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: settings.intervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   const worker = new Worker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 });
   worker.on('error', (error) => deps.log.warn({ err: error.message }, 'sweep worker connection error'));

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { withoutErrorEcho } from '../jobs/queues.js';
 
 export interface ObservedQueues {
   readonly queues: readonly Queue[];
@@ -12,11 +13,7 @@ export interface ObservedQueues {
  * instead of hanging. Creating a Queue adds no job and starts no worker.
  */
 export function observedQueues(connection: Redis, prefix: string, names: readonly string[]): ObservedQueues {
-  const queues = names.map((name) => {
-    const queue = new Queue(name, { connection, prefix });
-    queue.on('error', () => undefined);
-    return queue;
-  });
+  const queues = names.map((name) => withoutErrorEcho(new Queue(name, { connection, prefix })));
   return {
     queues,
     close: async () => {

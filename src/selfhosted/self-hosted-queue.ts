@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { selectReleases } from '../core/gitlab-versions.js';
-import { jobOptions } from '../jobs/queues.js';
+import { jobOptions, withoutErrorEcho } from '../jobs/queues.js';
 import type { SelfHostedConfig, ServiceRepoConfig } from './self-hosted-config.js';
 import { taggingJobId, taggingJobSchema } from './tagging-job.js';
 import type { TaggingJobData } from './tagging-job.js';
@@ -11,7 +11,7 @@ export const SELF_HOSTED_QUEUE = 'self-hosted';
 export type SelfHostedJobData = TaggingJobData | Record<string, never>;
 
 export function selfHostedQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }): Queue<SelfHostedJobData> {
-  return new Queue<SelfHostedJobData>(SELF_HOSTED_QUEUE, { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) });
+  return withoutErrorEcho(new Queue<SelfHostedJobData>(SELF_HOSTED_QUEUE, { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) }));
 }
 
 /**
