@@ -1,5 +1,5 @@
-// Scenarios 2 and 3: the service on a private redis-server (AOF, fsync always) that is
-// stopped while webhooks arrive, and restarted while jobs are running.
+// Scenarios 2, 3 and 3b: the service on a private redis-server (AOF) that is stopped while
+// webhooks arrive, restarted while jobs are running, and SIGKILLed while both happen.
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
@@ -100,5 +100,35 @@ it('loses and duplicates nothing when Redis restarts while a release builds and 
   const retried = during.filter((r) => r.length > 1).length;
   console.log(`FAULTS redis-restart ${JSON.stringify({ restartMs: Math.round(restartMs), deliveriesDuringRestart: second.length, neededRetry: retried, statuses: [...new Set(during.flat().map((a) => a.status))] })}`);
   expect(during.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
+  await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES, 120_000);
+});
+
+it('keeps every acknowledged delivery when Redis is SIGKILLed mid-stream (AOF fsync every second, as docker-compose.yml runs it)', { timeout: 180_000 }, async () => {
+  // Redis writes the append-only file (write(2), not fsync) before it sends a reply, so a
+  // Redis process that dies keeps every write it acknowledged; only the machine dying
+  // loses up to the last second. A delivery answered 200 must therefore survive.
+  redis = await startPrivateRedis({ appendfsync: 'everysec' });
+  h = await bothForges({ redisUrl: redis.url });
+  const s = h;
+  const CHANGES = 8;
+  await arrangeReleaseAndChanges(s, CHANGES);
+  const deliveries = deliveriesFor(s, CHANGES);
+  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
+
+  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
+  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
+  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  // The second batch is on its way when Redis dies: some are answered before, some fail and are resent.
+  const during = Promise.all(second.map((d) => deliver(s, d)));
+  await new Promise((r) => setTimeout(r, 5));
+  const killedAt = performance.now();
+  await redis.kill();
+  await new Promise((r) => setTimeout(r, 500));
+  await redis.start();
+  const answers = await during;
+  const acceptedBeforeKill = answers.filter((r) => r.length === 1 && r[0]?.status === 200).length;
+  console.log(`FAULTS redis-sigkill ${JSON.stringify({ downMs: Math.round(performance.now() - killedAt), deliveriesAroundKill: second.length, acceptedAtFirstTry: acceptedBeforeKill, neededRetry: answers.filter((r) => r.length > 1).length, statuses: [...new Set(answers.flat().map((a) => a.status))] })}`);
+  expect(answers.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
+  // Every delivery, including those answered 200 just before the kill and never resent, is one completed job.
   await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES, 120_000);
 });

@@ -17,6 +17,8 @@ export interface PrivateRedis {
   readonly dir: string;
   /** SHUTDOWN: Redis flushes the AOF and exits. */
   stop(): Promise<void>;
+  /** SIGKILL: Redis dies at once, as in a crash or an OOM kill; what it had not written is gone. */
+  kill(): Promise<void>;
   /** Starts again on the same port and dir, so the AOF is read back. */
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -32,10 +34,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/** `always` fsyncs before every reply; `everysec` is what docker-compose.yml runs. */
+export type AppendFsync = 'always' | 'everysec';
+
+function launch(port: number, dir: string, appendfsync: AppendFsync): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--loglevel', 'notice'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync, '--dir', dir, '--loglevel', 'notice'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -71,10 +76,11 @@ function stopChild(child: ChildProcess | null, port: number): Promise<void> {
   });
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { appendfsync?: AppendFsync } = {}): Promise<PrivateRedis> {
+  const appendfsync = options.appendfsync ?? 'always';
   const dir = await mkdtemp(join(tmpdir(), 'pyrelease-redis-'));
   const port = await freePort();
-  let child: ChildProcess | null = await launch(port, dir);
+  let child: ChildProcess | null = await launch(port, dir, appendfsync);
   const self: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -83,8 +89,17 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await stopChild(child, port);
       child = null;
     },
+    async kill() {
+      const dying = child;
+      child = null;
+      if (dying === null || dying.exitCode !== null || dying.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        dying.once('exit', () => resolve());
+        dying.kill('SIGKILL');
+      });
+    },
     async start() {
-      if (child === null) child = await launch(port, dir);
+      if (child === null) child = await launch(port, dir, appendfsync);
     },
     async restart() {
       await self.stop();
