@@ -1,14 +1,20 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { EVENT_QUEUES } from '../jobs/event-job.js';
+import { eventQueue } from '../jobs/event-queue.js';
 import { publishQueue, DEFAULT_REDIS_URL, redisConnection } from '../jobs/queues.js';
 import { selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
 import { resolveRedisUrl } from '../redis-url.js';
+import { eventRows } from './event-rows.js';
+import type { EventRow } from './event-rows.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 
-export const JOBS_USAGE = `usage: pyrelease jobs [--json] [--limit N]
+export const JOBS_USAGE = `usage: pyrelease jobs [--events] [--json] [--limit N]
 
 Lists publish and self-hosted tagging jobs, newest first, with their state, attempts and failure reason.
+  --events    instead, the webhooks: deliveries still in the inbox (state inbox: answered
+              200, no worker has taken them yet) and the event jobs made from them
   --json      one JSON object per job
   --limit N   at most N jobs per state (default 50)
 `;
@@ -16,7 +22,11 @@ Lists publish and self-hosted tagging jobs, newest first, with their state, atte
 const STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
 
 export async function jobsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } }, strict: true });
+  const { values } = parseArgs({
+    args: [...args],
+    options: { json: { type: 'boolean', default: false }, events: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } },
+    strict: true,
+  });
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     io.err('pyrelease jobs: --limit takes a whole number above 0\n');
@@ -34,11 +44,16 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
   connection.on('error', () => undefined);
   const queue = publishQueue(connection, { redisUrl: '', prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
   const tagging = selfHostedQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
+  const events = EVENT_QUEUES.map((name) => eventQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs }, name));
   try {
     const ping = await Promise.race([connection.ping(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref())]);
     if (ping === 'timeout') {
       io.err('pyrelease jobs: Redis does not answer (set REDIS_URL)\n');
       return EXIT_INVALID;
+    }
+    if (values.events) {
+      printEventRows(newestFirst(await eventRows(connection, config.queuePrefix, events, limit)), values.json, io);
+      return EXIT_OK;
     }
     const rows = [];
     for (const state of STATES) {
@@ -76,7 +91,7 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
         });
       }
     }
-    rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    newestFirst(rows);
     if (values.json) {
       io.out(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
     } else if (rows.length === 0) {
@@ -91,8 +106,26 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
     }
     return EXIT_OK;
   } finally {
-    await queue.close();
-    await tagging.close();
+    await Promise.all([queue.close(), tagging.close(), ...events.map((q) => q.close())]);
     connection.disconnect();
+  }
+}
+
+function newestFirst<R extends { createdAt: string }>(rows: R[]): R[] {
+  return rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+function printEventRows(rows: readonly EventRow[], json: boolean, io: CliIo): void {
+  if (json) {
+    io.out(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
+    return;
+  }
+  if (rows.length === 0) {
+    io.out('no webhook deliveries\n');
+    return;
+  }
+  for (const r of rows) {
+    const reason = r.failedReason === null ? '' : `  ${r.failedReason}`;
+    io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.what}  attempts=${r.attempts}  delivery=${r.delivery}  ${r.id}${reason}\n`);
   }
 }

@@ -1,0 +1,74 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RepoEvent } from '../core/events.js';
+import { inboxKey } from '../jobs/event-inbox.js';
+import type { EventJobData } from '../jobs/event-job.js';
+import { entryToJob } from '../jobs/inbox-pump.js';
+
+/** One webhook's way through pyrelease: still in the inbox, or its event job in a state. */
+export interface EventRow {
+  readonly id: string;
+  /** `inbox`: stored and answered 200, not yet taken by a worker's pump. */
+  readonly state: string;
+  readonly queue: string;
+  readonly repo: string;
+  /** What the delivery was about: `tag v1.2.3`, `branch main`, `MR !12 opened`, `PR #12 updated`. */
+  readonly what: string;
+  readonly delivery: string;
+  readonly attempts: number;
+  readonly failedReason: string | null;
+  readonly createdAt: string;
+}
+
+/** A one-line description of an event; `unreadable` for an entry whose payload did not parse. */
+export function describeEvent(event: RepoEvent | null | undefined): { repo: string; what: string; delivery: string } {
+  if (event === null || event === undefined || typeof event !== 'object' || !('kind' in event)) return { repo: '?', what: 'unreadable', delivery: '' };
+  const repo = `${event.repo.platform}:${event.repo.path}`;
+  const delivery = event.meta.deliveryId;
+  switch (event.kind) {
+    case 'tag-pushed':
+      return { repo, what: `tag ${event.tag}`, delivery };
+    case 'branch-pushed':
+      return { repo, what: `branch ${event.branch}`, delivery };
+    case 'change-request':
+      return { repo, what: `${event.repo.platform === 'gitlab' ? `MR !${event.number}` : `PR #${event.number}`} ${event.action}`, delivery };
+  }
+}
+
+const EVENT_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'failed', 'completed'] as const;
+
+/** Event jobs of every event queue and the inbox entries no pump has taken yet, at most `limit` of each. */
+export async function eventRows(redis: Redis, prefix: string, queues: ReadonlyArray<Queue<EventJobData>>, limit: number): Promise<EventRow[]> {
+  const rows: EventRow[] = [];
+  // Entries the pump has made into jobs are deleted from the stream: what is left is waiting for a worker.
+  const entries = (await redis.xrevrange(inboxKey(prefix), '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
+  for (const entry of entries) {
+    const moved = entryToJob(entry);
+    rows.push({
+      id: moved.jobId,
+      state: 'inbox',
+      queue: 'inbox',
+      ...describeEvent(moved.data.event),
+      attempts: 0,
+      failedReason: null,
+      // A stream entry id is `<milliseconds>-<sequence>`, the time Redis stored the delivery.
+      createdAt: new Date(Number(moved.id.split('-')[0])).toISOString(),
+    });
+  }
+  for (const queue of queues) {
+    for (const state of EVENT_STATES) {
+      for (const job of await queue.getJobs([state], 0, limit - 1)) {
+        rows.push({
+          id: job.id ?? '',
+          state,
+          queue: queue.name,
+          ...describeEvent(job.data?.event),
+          attempts: job.attemptsMade,
+          failedReason: job.failedReason ?? null,
+          createdAt: new Date(job.timestamp).toISOString(),
+        });
+      }
+    }
+  }
+  return rows;
+}
