@@ -131,7 +131,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       handler: async (_req, res) => {
         const redis = await withTimeout(producer.ping(), 1000, 'redis ping').then(() => 'ok', () => 'unreachable');
         const forgesState = { gitlab: gitlab?.state ?? 'unconfigured', github: github?.state ?? 'unconfigured' };
-        const ready = redis === 'ok' && forgesState.gitlab !== 'credentials-invalid' && forgesState.github !== 'credentials-invalid';
+        // A forge not read yet (unverified) is not ready either: it is read again in the background.
+        const ready = redis === 'ok' && [forgesState.gitlab, forgesState.github].every((s) => s === 'ok' || s === 'unconfigured');
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', redis, ...forgesState });
       },
     },
@@ -165,6 +166,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await workers?.close();
       await upstream?.close();
+      gitlab?.close();
+      github?.close();
       metrics.close();
       await observed.close();
       producer.disconnect();

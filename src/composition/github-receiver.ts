@@ -10,15 +10,19 @@ import { normalizePem } from '../platforms/github/github-settings.js';
 import { githubWebhookHandler } from '../platforms/github/receiver.js';
 import type { RecheckResolution } from '../platforms/github/recheck.js';
 import type { GithubRecheck } from '../platforms/github/to-event.js';
+import { watchForgeIdentity } from './forge-identity.js';
+import type { IdentityState } from './forge-identity.js';
 
 export type GithubSettings = NonNullable<Config['github']>;
 
 /** What the web process needs of GitHub: the webhook route and whether the credentials work. */
 export interface GithubReceiverSide {
-  readonly state: 'ok' | 'credentials-invalid';
-  /** `<slug>[bot]`, to ignore the App's own comments; null when it could not be read. */
+  /** Whether the App could be read (always ok with APP_SLUG); until then it is read again in the background. */
+  readonly state: IdentityState;
+  /** `<slug>[bot]`, to ignore the App's own comments; null until it could be read. */
   readonly botLogin: string | null;
   route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>; observe?: (outcome: string, event: string | undefined, latencyMs: number) => void }): Route;
+  close(): void;
 }
 
 export async function privateKeyOf(settings: GithubSettings): Promise<string> {
@@ -44,19 +48,18 @@ export async function connectGithubReceiver(config: Config, log: Logger, made?: 
   const settings = config.github;
   if (settings === null) return null;
   const pem = made?.privateKey ?? (await privateKeyOf(settings));
-  let ok = true;
-  let slug = settings.appSlug;
-  if (slug === null) {
-    try {
-      slug = await readAppSlug(settings.apiUrl, settings.appId, pem);
-    } catch (error) {
-      // Keep serving: deliveries are still verified and queued, and readiness reports this.
-      ok = false;
-      log.error({ err: (error as Error).name, code: (error as AppError).code }, 'cannot read the GitHub App (GET /app): check APP_ID and the private key');
-    }
-  }
-  const botLogin = slug === null ? null : `${slug}[bot]`;
-  if (botLogin !== null) log.info({ github: settings.apiUrl, bot: botLogin }, 'GitHub App bot');
+  const configuredSlug = settings.appSlug;
+  const identity = await watchForgeIdentity({
+    read: async () => {
+      const slug = configuredSlug ?? (await readAppSlug(settings.apiUrl, settings.appId, pem));
+      const login = slug === null ? null : `${slug}[bot]`;
+      if (login !== null) log.info({ github: settings.apiUrl, bot: login }, 'GitHub App bot');
+      return login;
+    },
+    log: log.child({ github: settings.apiUrl }),
+    what: 'the GitHub App (GET /app)',
+    hint: 'check APP_ID and the private key',
+  });
 
   let resolver: Promise<(request: GithubRecheck) => Promise<RecheckResolution>> | undefined;
   const resolveRecheck = async (request: GithubRecheck): Promise<RecheckResolution> => {
@@ -67,15 +70,23 @@ export async function connectGithubReceiver(config: Config, log: Logger, made?: 
   };
 
   return {
-    state: ok ? 'ok' : 'credentials-invalid',
-    botLogin,
+    get state() {
+      return identity.state;
+    },
+    get botLogin() {
+      return identity.value;
+    },
+    close: () => identity.close(),
     route: (deps) => ({
       method: 'POST',
       path: '/api/github/webhooks',
       handler: githubWebhookHandler({
         secrets: settings.webhookSecrets,
         maxBodyBytes: config.webhookMaxBodyBytes,
-        botLogin,
+        // Read per delivery: the App may be read only after the process started.
+        get botLogin() {
+          return identity.value;
+        },
         appId: settings.appId,
         enqueue: deps.enqueue,
         resolveRecheck,

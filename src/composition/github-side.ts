@@ -40,7 +40,6 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
   const auth = createGithubAuth(settings, privateKey, log);
   const receiver = await connectGithubReceiver(config, log, { privateKey, auth });
   if (receiver === null) return null;
-  const botLogin = receiver.botLogin;
   const installations = new Map<string, number>();
 
   const installationFor = async (path: string, known: number | null): Promise<number> => {
@@ -55,18 +54,27 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
     return id;
   };
 
+  // Not a spread of the receiver: its state and bot login are read live (it may read the
+  // App only after the process started), and a spread would copy them once.
   return {
-    ...receiver,
+    get state() {
+      return receiver.state;
+    },
+    get botLogin() {
+      return receiver.botLogin;
+    },
+    route: (deps) => receiver.route(deps),
+    close: () => receiver.close(),
     platformFor: async (repoPath, installationId) => {
       const octokit = await auth.installation(await installationFor(repoPath, installationId));
-      return createGithubPlatform({ octokit, ...splitPath(repoPath), botLogin, log });
+      return createGithubPlatform({ octokit, ...splitPath(repoPath), botLogin: receiver.botLogin, log });
     },
     orgDefaults: async (repoPath, installationId, target) => {
       const owner = splitPath(repoPath).owner;
       const [where, file] = (target ?? '.github').split(':');
       const base = where === undefined || where === '' ? '.github' : where.includes('/') ? where : `${owner}/${where}`;
       try {
-        const platform = createGithubPlatform({ octokit: await auth.installation(await installationFor(base, installationId)), ...splitPath(base), botLogin, log });
+        const platform = createGithubPlatform({ octokit: await auth.installation(await installationFor(base, installationId)), ...splitPath(base), botLogin: receiver.botLogin, log });
         return await platform.readFile(file ?? '.github/pyrelease.yml', await platform.defaultBranch());
       } catch (error) {
         // No .github repository, or the App cannot see it: no organisation defaults.

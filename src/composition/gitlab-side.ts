@@ -16,9 +16,21 @@ export async function connectGitlab(config: Config, log: Logger): Promise<Gitlab
   const receiver = await connectGitlabReceiver(config, log);
   if (receiver === null || config.gitlabToken === undefined) return null;
   const api = new Gitlab({ host: config.gitlabUrl, token: config.gitlabToken });
-  const botUserId = receiver.bot?.id;
+  // Not a spread of the receiver: its state and bot are read live (it may read the bot user
+  // only after the process started), and a spread would copy them once.
   return {
-    ...receiver,
-    platformFor: (projectId) => createGitlabPlatform({ api, projectId, ...(botUserId === undefined ? {} : { botUserId }), log }),
+    get state() {
+      return receiver.state;
+    },
+    get bot() {
+      return receiver.bot;
+    },
+    route: (deps) => receiver.route(deps),
+    close: () => receiver.close(),
+    platformFor: (projectId) => {
+      // Unknown yet: the platform reads the bot user itself when it needs it.
+      const botUserId = receiver.bot?.id;
+      return createGitlabPlatform({ api, projectId, ...(botUserId === undefined ? {} : { botUserId }), log });
+    },
   };
 }

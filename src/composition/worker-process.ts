@@ -32,6 +32,8 @@ export async function startWorkerProcess(options: { config: Config; server: Serv
   return {
     close: async () => {
       await workers.close();
+      gitlab?.close();
+      github?.close();
       metrics.close();
       producer.disconnect();
     },

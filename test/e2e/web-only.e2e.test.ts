@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { inboxKey } from '../../src/jobs/event-inbox.js';
@@ -82,6 +83,29 @@ describe('a GitLab web process without workers', () => {
     open.push(s);
     expect(await (await fetch(`${s.service.url}/readyz`)).json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'unconfigured' });
     expect(s.logLines.some((l) => l.includes('GitLab bot user') && l.includes('"bot":"pyrelease-bot"'))).toBe(true);
+  });
+
+  it('starts while GitLab is away, says unverified (not invalid), and becomes ready once GitLab answers', { timeout: 30_000 }, async () => {
+    // GET /user answers 503 at start only; the web process reads it again 5 s later.
+    s = await gitlabService({ split: true, beforeStart: (gitlab) => gitlab.fault({ route: 'GET /user', status: 503 }) });
+    open.push(s);
+    const first = await fetch(`${s.service.url}/readyz`);
+    expect(first.status).toBe(503);
+    expect(await first.json()).toMatchObject({ status: 'not-ready', redis: 'ok', gitlab: 'unverified' });
+    expect(s.logLines.some((l) => l.includes('cannot read the GitLab bot user') && l.includes('"code":"forge-unavailable"') && l.includes('"retryInMs":5000'))).toBe(true);
+    // Deliveries are verified and queued meanwhile.
+    const tagPush = JSON.parse(readFileSync(new URL('../fixtures/gitlab/tag-push.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const at = 'a'.repeat(40);
+    const project = { ...(tagPush['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
+    expect((await s.send('Tag Push Hook', { ...tagPush, ref: 'refs/tags/v1.0.0', after: at, checkout_sha: at, project_id: s.project.id, project })).body).toMatchObject({ status: 'queued' });
+    const deadline = Date.now() + 15_000;
+    let ready = first;
+    while (Date.now() < deadline) {
+      ready = await fetch(`${s.service.url}/readyz`);
+      if (ready.status === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'unconfigured' });
   });
 
   it('reports its credentials invalid when GitLab refuses the token, without logging it', async () => {

@@ -50,13 +50,16 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
 }
 
 /** `split`: web (`serve --no-worker`) and workers (`pyrelease worker`) as separate parts, as in production. */
-export async function gitlabService(options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string; split?: boolean } = {}): Promise<GitlabService> {
+export async function gitlabService(
+  options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string; split?: boolean; beforeStart?: (gitlab: FakeGitlab) => void } = {},
+): Promise<GitlabService> {
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
   const gitlab = await startFakeGitlab();
   gitlab.addUser('pyrelease-bot', gitlabToken);
   const project = gitlab.addProject('acme/sample', 'main');
+  options.beforeStart?.(gitlab);
   const index = await startFakeIndex({ users: { __token__: indexToken } });
   const dataDir = await mkdtemp(join(tmpdir(), 'pyrelease-svc-'));
   const env: Record<string, string> = {
