@@ -4,7 +4,6 @@
 // Then SIGKILL (a crash, an OOM kill) while the other release builds; a new one starts
 // again. Deliveries not answered 200 are resent to whichever process runs, as the forge
 // would. Each delivery must become one job, and each release, file and comment happen once.
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -14,16 +13,10 @@ import type { CliProcess } from '../helpers/worker-process.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
-import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
+import type { Delivery } from './helpers/deliveries.js';
 
 const CHANGES = 8; // per forge
-
-interface Delivery {
-  readonly forge: 'gitlab' | 'github';
-  readonly event: string;
-  readonly payload: unknown;
-  readonly id: string;
-}
 
 let h: BothForges | undefined;
 const children: CliProcess[] = [];
@@ -32,15 +25,6 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.exited));
   await h?.close();
 });
-
-function changeDeliveries(s: BothForges): Delivery[] {
-  const out: Delivery[] = [];
-  for (let n = 1; n <= CHANGES; n++) {
-    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
-    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
-  }
-  return out;
-}
 
 it('keeps every delivery once when the one-process service is stopped with SIGTERM, and killed, under load', { timeout: 240_000 }, async () => {
   // This process's own service only hosts the fakes' harness here: every delivery goes to the child.
@@ -86,9 +70,8 @@ it('keeps every delivery once when the one-process service is stopped with SIGTE
     }));
   const building = (proc: CliProcess): Promise<string> => eventually(async () => proc.lines.find((l) => l.includes('"msg":"building"')), 60_000, 'a release building');
 
-  const gitlabRelease: Delivery = { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() };
-  const githubRelease: Delivery = { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() };
-  const [batch1, batch2, batch3] = [changeDeliveries(s), changeDeliveries(s), changeDeliveries(s)];
+  const [gitlabRelease, githubRelease] = releaseDeliveries(s) as [Delivery, Delivery];
+  const [batch1, batch2, batch3] = [changeDeliveries(s, CHANGES), changeDeliveries(s, CHANGES), changeDeliveries(s, CHANGES)];
 
   // 1. SIGTERM while GitLab's release builds and the first batch arrives.
   const first = await start();

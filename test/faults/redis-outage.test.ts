@@ -1,14 +1,14 @@
 // Scenarios 2, 3 and 3b: the service on a private redis-server (AOF) that is stopped while
 // webhooks arrive, restarted while jobs are running, and SIGKILLed while both happen.
-import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
-import type { PrivateRedis } from '../helpers/redis-server.js';
+import type { AppendFsync, PrivateRedis } from '../helpers/redis-server.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
-import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
+import type { Delivery } from './helpers/deliveries.js';
 
 let h: BothForges | undefined;
 let redis: PrivateRedis | undefined;
@@ -20,23 +20,8 @@ afterEach(async () => {
   redis = undefined;
 });
 
-interface Delivery {
-  readonly forge: 'gitlab' | 'github';
-  readonly event: string;
-  readonly payload: unknown;
-  readonly id: string;
-}
-
 function deliveriesFor(s: BothForges, changes: number): Delivery[] {
-  const out: Delivery[] = [
-    { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() },
-    { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() },
-  ];
-  for (let n = 1; n <= changes; n++) {
-    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
-    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
-  }
-  return out;
+  return [...releaseDeliveries(s), ...changeDeliveries(s, changes)];
 }
 
 const send = (s: BothForges, d: Delivery): Promise<Answer> => (d.forge === 'gitlab' ? s.sendGitlab(d.event, d.payload, d.id) : s.sendGithub(d.event, d.payload, d.id));
@@ -78,21 +63,31 @@ it('answers 503 fast while Redis is down, and queues and processes the resent de
   await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES, 120_000);
 });
 
-it('loses and duplicates nothing when Redis restarts while a release builds and events are processed', { timeout: 180_000 }, async () => {
-  redis = await startPrivateRedis();
-  h = await bothForges({ redisUrl: redis.url });
-  const s = h;
-  const CHANGES = 8;
-  await arrangeReleaseAndChanges(s, CHANGES);
-  const deliveries = deliveriesFor(s, CHANGES);
-  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
+const BUSY_CHANGES = 8;
 
+/**
+ * Scenarios 3 and 3b: the service on its own Redis, both releases and 6 change requests'
+ * deliveries accepted, and a publish job running. Returns the 10 deliveries still to send.
+ */
+async function busyService(appendfsync: AppendFsync): Promise<{ s: BothForges; own: PrivateRedis; deliveries: Delivery[]; second: Delivery[] }> {
+  const own = await startPrivateRedis({ appendfsync });
+  redis = own;
+  h = await bothForges({ redisUrl: own.url });
+  const s = h;
+  await arrangeReleaseAndChanges(s, BUSY_CHANGES);
+  const deliveries = deliveriesFor(s, BUSY_CHANGES);
+  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
   const accepted = await Promise.all(first.map((d) => deliver(s, d)));
   expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
-  // Wait until a publish job is running, then restart Redis under it.
   await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  return { s, own, deliveries, second };
+}
+
+it('loses and duplicates nothing when Redis restarts while a release builds and events are processed', { timeout: 180_000 }, async () => {
+  // Restart Redis under the running publish job.
+  const { s, own, deliveries, second } = await busyService('always');
   const stopAt = performance.now();
-  const restart = redis.restart();
+  const restart = own.restart();
   // Deliveries keep arriving through the restart; each is resent until accepted.
   const during = await Promise.all(second.map((d) => deliver(s, d)));
   await restart;
@@ -100,24 +95,14 @@ it('loses and duplicates nothing when Redis restarts while a release builds and 
   const retried = during.filter((r) => r.length > 1).length;
   console.log(`FAULTS redis-restart ${JSON.stringify({ restartMs: Math.round(restartMs), deliveriesDuringRestart: second.length, neededRetry: retried, statuses: [...new Set(during.flat().map((a) => a.status))] })}`);
   expect(during.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
-  await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES, 120_000);
+  await assertEverythingOnce(s, deliveries.map((d) => d.id), BUSY_CHANGES, 120_000);
 });
 
 it('keeps every acknowledged delivery when Redis is SIGKILLed mid-stream (AOF fsync every second, as docker-compose.yml runs it)', { timeout: 180_000 }, async () => {
   // Redis writes the append-only file (write(2), not fsync) before it sends a reply, so a
   // Redis process that dies keeps every write it acknowledged; only the machine dying
   // loses up to the last second. A delivery answered 200 must therefore survive.
-  redis = await startPrivateRedis({ appendfsync: 'everysec' });
-  h = await bothForges({ redisUrl: redis.url });
-  const s = h;
-  const CHANGES = 8;
-  await arrangeReleaseAndChanges(s, CHANGES);
-  const deliveries = deliveriesFor(s, CHANGES);
-  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
-
-  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
-  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
-  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  const { s, own, deliveries, second } = await busyService('everysec');
   // The second batch arrives one every 40 ms. Redis dies once three of them have been
   // answered 200 (those are never resent); the rest meet a dead Redis and are resent.
   let killed = false;
@@ -133,14 +118,14 @@ it('keeps every acknowledged delivery when Redis is SIGKILLed mid-stream (AOF fs
   await eventually(async () => (acceptedBeforeKill >= 3 ? true : undefined), 10_000, 'three deliveries answered before the kill');
   killed = true;
   const killedAt = performance.now();
-  await redis.kill();
+  await own.kill();
   await new Promise((r) => setTimeout(r, 500));
-  await redis.start();
+  await own.start();
   const answers = await during;
   console.log(`FAULTS redis-sigkill ${JSON.stringify({ downMs: Math.round(performance.now() - killedAt), deliveriesAroundKill: second.length, acceptedBeforeKill, neededRetry: answers.filter((r) => r.length > 1).length, statuses: [...new Set(answers.flat().map((a) => a.status))] })}`);
   expect(acceptedBeforeKill).toBeGreaterThanOrEqual(3);
   expect(answers.some((r) => r.length > 1)).toBe(true);
   expect(answers.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
   // Every delivery, including those answered 200 just before the kill and never resent, is one completed job.
-  await assertEverythingOnce(s, deliveries.map((d) => d.id), CHANGES, 120_000);
+  await assertEverythingOnce(s, deliveries.map((d) => d.id), BUSY_CHANGES, 120_000);
 });

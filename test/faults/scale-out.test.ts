@@ -6,7 +6,6 @@
 // is SIGKILLed while deliveries keep coming. Each delivery must become one job answered
 // `queued` exactly once across both web processes, and each release, file and comment
 // must happen once.
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -16,16 +15,10 @@ import type { CliProcess } from '../helpers/worker-process.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
-import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
+import type { Delivery } from './helpers/deliveries.js';
 
 const CHANGES = 10; // per forge
-
-interface Delivery {
-  readonly forge: 'gitlab' | 'github';
-  readonly event: string;
-  readonly payload: unknown;
-  readonly id: string;
-}
 
 let h: BothForges | undefined;
 const children: CliProcess[] = [];
@@ -34,15 +27,6 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.exited));
   await h?.close();
 });
-
-function changeDeliveries(s: BothForges): Delivery[] {
-  const out: Delivery[] = [];
-  for (let n = 1; n <= CHANGES; n++) {
-    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
-    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
-  }
-  return out;
-}
 
 /** One try; a web process that is gone answers with status 0 (connection refused or reset). */
 async function send(s: BothForges, d: Delivery, baseUrl: string): Promise<Answer & { delivery: string }> {
@@ -78,11 +62,8 @@ it('keeps every delivery once across two web processes and two workers while a w
   const webs = [s.service.url, web2Url];
 
   // Batch 1: both releases and the first delivery of every change request, each sent to both web processes at once.
-  const releases: Delivery[] = [
-    { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() },
-    { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() },
-  ];
-  const batch1 = [...releases, ...changeDeliveries(s)];
+  const releases = releaseDeliveries(s);
+  const batch1 = [...releases, ...changeDeliveries(s, CHANGES)];
   const answers1 = (await Promise.all(batch1.map((d) => Promise.all(webs.map((url) => send(s, d, url)))))).flat();
   expect(answers1.map((a) => a.status)).toEqual(answers1.map(() => 200));
 
@@ -95,7 +76,7 @@ it('keeps every delivery once across two web processes and two workers while a w
 
   // The second web process dies too, half way through batch 2 (a second delivery per change
   // request, one every 50 ms, each to both web processes).
-  const batch2 = changeDeliveries(s);
+  const batch2 = changeDeliveries(s, CHANGES);
   const during = Promise.all(
     batch2.map(async (d, i) => {
       await new Promise((r) => setTimeout(r, i * 50));

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { BothForges } from './both-forges.js';
+import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './payloads.js';
+
+/** One webhook delivery as a forge would send it, with its own delivery id. */
+export interface Delivery {
+  readonly forge: 'gitlab' | 'github';
+  readonly event: string;
+  readonly payload: unknown;
+  readonly id: string;
+}
+
+/** Both forges' tag pushes of v1.4.0, the release arrangeReleaseAndChanges prepares. */
+export function releaseDeliveries(s: BothForges): Delivery[] {
+  return [
+    { forge: 'gitlab', event: 'Tag Push Hook', payload: gitlabTagPush(s.project, 'v1.4.0', sha('a')), id: randomUUID() },
+    { forge: 'github', event: 'push', payload: githubTagPush(s.repo, 'v1.4.0', sha('1')), id: randomUUID() },
+  ];
+}
+
+/** One delivery per change request 1..changes on each forge, alternating, each with a new id. */
+export function changeDeliveries(s: BothForges, changes: number): Delivery[] {
+  const out: Delivery[] = [];
+  for (let n = 1; n <= changes; n++) {
+    out.push({ forge: 'gitlab', event: 'Merge Request Hook', payload: gitlabMergeRequest(s.project, n, sha('b')), id: randomUUID() });
+    out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
+  }
+  return out;
+}
