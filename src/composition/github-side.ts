@@ -1,10 +1,13 @@
+import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { DEFAULT_REDIS_URL } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import { translated } from '../platforms/github/github-errors.js';
 import { createGithubPlatform } from '../platforms/github/github-platform.js';
 import { redeliverFailedDeliveries } from '../platforms/github/redeliver.js';
 import type { RedeliveryResult } from '../platforms/github/redeliver.js';
+import { paceInstallation, sharedPacing } from '../platforms/github/shared-pacing.js';
 import type { Platform } from '../platforms/platform.js';
 import { createGithubAuth } from './github-auth.js';
 import { connectGithubReceiver, privateKeyOf } from './github-receiver.js';
@@ -40,6 +43,12 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
   const auth = createGithubAuth(settings, privateKey, log);
   const receiver = await connectGithubReceiver(config, log, { privateKey, auth });
   if (receiver === null) return null;
+  // Comments and releases are spaced per installation across every worker process. Its own
+  // fail-fast connection: with Redis away a write is not held up (the process still paces).
+  const pacingRedis = new Redis(config.redisUrl ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-github-pacing' });
+  pacingRedis.on('error', () => undefined);
+  const pacing = sharedPacing(pacingRedis, config.queuePrefix, log);
+  const installation = async (id: number) => paceInstallation(await auth.installation(id), id, pacing);
   const installations = new Map<string, number>();
 
   const installationFor = async (path: string, known: number | null): Promise<number> => {
@@ -64,9 +73,12 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
       return receiver.botLogin;
     },
     route: (deps) => receiver.route(deps),
-    close: () => receiver.close(),
+    close: () => {
+      receiver.close();
+      pacingRedis.disconnect();
+    },
     platformFor: async (repoPath, installationId) => {
-      const octokit = await auth.installation(await installationFor(repoPath, installationId));
+      const octokit = await installation(await installationFor(repoPath, installationId));
       return createGithubPlatform({ octokit, ...splitPath(repoPath), botLogin: receiver.botLogin, log });
     },
     orgDefaults: async (repoPath, installationId, target) => {
@@ -74,7 +86,7 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
       const [where, file] = (target ?? '.github').split(':');
       const base = where === undefined || where === '' ? '.github' : where.includes('/') ? where : `${owner}/${where}`;
       try {
-        const platform = createGithubPlatform({ octokit: await auth.installation(await installationFor(base, installationId)), ...splitPath(base), botLogin: receiver.botLogin, log });
+        const platform = createGithubPlatform({ octokit: await installation(await installationFor(base, installationId)), ...splitPath(base), botLogin: receiver.botLogin, log });
         return await platform.readFile(file ?? '.github/pyrelease.yml', await platform.defaultBranch());
       } catch (error) {
         // No .github repository, or the App cannot see it: no organisation defaults.

@@ -1,0 +1,103 @@
+// The pacing of an installation's notifying writes (comments, releases) shared by every
+// worker process through Redis: a second process's comment waits for the first one's slot.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger.js';
+import { githubAppAuth } from '../../../src/platforms/github/app-auth.js';
+import type { GithubAppAuth } from '../../../src/platforms/github/app-auth.js';
+import { notifiesPeople, paceInstallation, sharedPacing } from '../../../src/platforms/github/shared-pacing.js';
+import { addPull } from '../../fakes/fake-github-arrange.js';
+import { startFakeGithub } from '../../fakes/fake-github.js';
+import type { FakeGithub } from '../../fakes/fake-github.js';
+import { TEST_REDIS_URL } from '../../helpers/publish-harness.js';
+import { freePort } from '../../helpers/redis-server.js';
+
+const log = createLogger('silent');
+const prefix = `{pyrelease-pacing-${randomBytes(5).toString('hex')}}`;
+const connections: Redis[] = [];
+const connect = (url = TEST_REDIS_URL): Redis => {
+  const c = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 500 });
+  c.on('error', () => undefined);
+  connections.push(c);
+  return c;
+};
+const timed = async (work: () => Promise<unknown>): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+
+let gh: FakeGithub;
+let auth: GithubAppAuth;
+beforeAll(async () => {
+  gh = await startFakeGithub({ appId: 4343, appSlug: 'pyrelease-pacing' });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  gh.setAppKey(publicKey);
+  gh.addInstallation(11);
+  gh.addInstallation(12);
+  for (const name of ['one', 'two']) addPull(gh.addRepo('acme', name, 'main'), 1, ['a'.repeat(40)]);
+  auth = githubAppAuth({ appId: 4343, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), apiUrl: gh.url, log });
+  // Connected before the timing starts.
+  await Promise.all([connect(), connect()].map((c) => new Promise((ready) => c.once('ready', ready))));
+});
+
+afterAll(async () => {
+  const keys = await connections[0]?.keys(`${prefix}*`);
+  if (keys !== undefined && keys.length > 0) await connections[0]?.del(...keys);
+  for (const c of connections) c.disconnect();
+  await gh.close();
+});
+
+describe('notifiesPeople', () => {
+  it.each([
+    ['POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', true],
+    ['POST', '/repos/acme/one/issues/1/comments', true],
+    ['POST', 'https://ghe.example/api/v3/repos/acme/one/issues/1/comments', true],
+    ['POST', '/repos/{owner}/{repo}/commits/{commit_sha}/comments', true],
+    ['POST', '/repos/{owner}/{repo}/releases', true],
+    ['PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', false],
+    ['GET', '/repos/{owner}/{repo}/issues/{issue_number}/comments', false],
+    ['POST', '/repos/{owner}/{repo}/check-runs', false],
+    ['POST', '/repos/{owner}/{repo}/git/refs', false],
+  ])('%s %s: %s', (method, url, expected) => {
+    expect(notifiesPeople(method, url)).toBe(expected);
+  });
+});
+
+describe('sharedPacing', () => {
+  it('gives two processes on one installation slots a gap apart, and keeps installations apart', async () => {
+    const [a, b] = [sharedPacing(connections[0] as Redis, prefix, log, 400), sharedPacing(connections[1] as Redis, prefix, log, 400)];
+    expect(await timed(() => a.wait(1))).toBeLessThan(200);
+    // The other process, right after: it waits for the next slot.
+    expect(await timed(() => b.wait(1))).toBeGreaterThanOrEqual(300);
+    // Another installation has its own schedule.
+    expect(await timed(() => b.wait(2))).toBeLessThan(200);
+    // The schedule is kept no longer than it matters.
+    const ttl = await (connections[0] as Redis).pttl(`${prefix}:github-pacing:1`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(800);
+  });
+
+  it('does not hold a write up when Redis is away', async () => {
+    const away = sharedPacing(connect(`redis://127.0.0.1:${await freePort()}`), prefix, log, 5000);
+    expect(await timed(() => away.wait(1))).toBeLessThan(1500);
+  });
+});
+
+describe('paceInstallation, through Probot and Octokit against the fake GitHub', () => {
+  it("makes a comment wait for the slot another process took, and nothing else", { timeout: 20_000 }, async () => {
+    const pacing = sharedPacing(connections[0] as Redis, `${prefix}-octokit`, log, 1500);
+    const otherProcess = sharedPacing(connections[1] as Redis, `${prefix}-octokit`, log, 1500);
+    const [one, two] = [paceInstallation(await auth.installation(11), 11, pacing), paceInstallation(await auth.installation(12), 12, pacing)];
+    const comment = (octokit: typeof one, repo: string) => octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: 'acme', repo, issue_number: 1, body: 'paced' });
+    // Another worker process just commented on installation 11.
+    await otherProcess.wait(11);
+    // A read is never paced; installation 12 has nothing to wait for.
+    expect(await timed(() => one.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: 'acme', repo: 'one', pull_number: 1 }))).toBeLessThan(1000);
+    expect(await timed(() => comment(two, 'two'))).toBeLessThan(1000);
+    // This process's comment on installation 11 waits for the next slot.
+    expect(await timed(() => comment(one, 'one'))).toBeGreaterThanOrEqual(1000);
+    expect(gh.log.filter((l) => l.route === 'POST /repos/:owner/:repo/issues/:issue_number/comments').map((l) => l.status)).toEqual([201, 201]);
+  });
+});
