@@ -56,8 +56,16 @@ interface HookedOctokit {
   hook: { before(name: 'request', hook: (options: { method?: string; url?: string }) => Promise<void>): void };
 }
 
-/** Makes an installation's Octokit wait for the shared slot before each write that notifies people. */
+const paced = new WeakSet<object>();
+
+/**
+ * Makes an installation's Octokit wait for the shared slot before each write that notifies
+ * people. Once per Octokit: a second hook would make each write wait for two slots (Probot
+ * gives a new Octokit per auth call today, but that is its business, not ours).
+ */
 export function paceInstallation<O extends HookedOctokit>(octokit: O, installationId: number, pacing: SharedPacing): O {
+  if (paced.has(octokit)) return octokit;
+  paced.add(octokit);
   octokit.hook.before('request', async (options) => {
     if (notifiesPeople(options.method ?? 'GET', options.url ?? '')) await pacing.wait(installationId);
   });
