@@ -44,7 +44,7 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
   connection.on('error', () => undefined);
   const queue = publishQueue(connection, { redisUrl: '', prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
   const tagging = selfHostedQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
-  const events = EVENT_QUEUES.map((name) => eventQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs }, name));
+  const events = values.events ? EVENT_QUEUES.map((name) => eventQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs }, name)) : [];
   try {
     const ping = await Promise.race([connection.ping(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref())]);
     if (ping === 'timeout') {
