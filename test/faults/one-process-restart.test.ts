@@ -4,14 +4,12 @@
 // Then SIGKILL (a crash, an OOM kill) while the other release builds; a new one starts
 // again. Deliveries not answered 200 are resent to whichever process runs, as the forge
 // would. Each delivery must become one job, and each release, file and comment happen once.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
-import { spawnCli } from '../helpers/worker-process.js';
 import type { CliProcess } from '../helpers/worker-process.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
+import { cliChildren } from './helpers/cli-children.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
 import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
 import type { Delivery } from './helpers/deliveries.js';
@@ -19,10 +17,9 @@ import type { Delivery } from './helpers/deliveries.js';
 const CHANGES = 8; // per forge
 
 let h: BothForges | undefined;
-const children: CliProcess[] = [];
+const children = cliChildren();
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  await children.killAll();
   await h?.close();
 });
 
@@ -31,15 +28,11 @@ it('keeps every delivery once when the one-process service is stopped with SIGTE
   h = await bothForges({ runWorkers: false });
   const s = h;
   await arrangeReleaseAndChanges(s, CHANGES);
-  const configFile = join(s.env['PYRELEASE_DATA_DIR'] ?? '', 'server.yml');
-  await writeFile(configFile, s.serverYaml);
-  const childEnv = { ...s.env, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' };
+  const childEnv = await children.envFor(s);
 
   let current: { proc: CliProcess; url: string } | null = null;
   const start = async (): Promise<{ proc: CliProcess; url: string }> => {
-    const proc = spawnCli(['serve'], childEnv);
-    children.push(proc);
-    const line = await proc.waitForLine(/pyrelease is listening/, 30_000);
+    const { proc, line } = await children.start(['serve'], childEnv, /pyrelease is listening/);
     current = { proc, url: (JSON.parse(line) as { url: string }).url };
     return current;
   };

@@ -6,14 +6,11 @@
 // is SIGKILLed while deliveries keep coming. Each delivery must become one job answered
 // `queued` exactly once across both web processes, and each release, file and comment
 // must happen once.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
-import { spawnCli } from '../helpers/worker-process.js';
-import type { CliProcess } from '../helpers/worker-process.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
+import { cliChildren } from './helpers/cli-children.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
 import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
 import type { Delivery } from './helpers/deliveries.js';
@@ -21,10 +18,9 @@ import type { Delivery } from './helpers/deliveries.js';
 const CHANGES = 10; // per forge
 
 let h: BothForges | undefined;
-const children: CliProcess[] = [];
+const children = cliChildren();
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  await children.killAll();
   await h?.close();
 });
 
@@ -41,20 +37,13 @@ async function send(s: BothForges, d: Delivery, baseUrl: string): Promise<Answer
 
 const statusOf = (a: Answer): string | null => (typeof a.body === 'object' && a.body !== null ? String((a.body as { status?: unknown }).status) : null);
 
-async function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: CliProcess; line: string }> {
-  const proc = spawnCli(args, env);
-  children.push(proc);
-  return { proc, line: await proc.waitForLine(ready, 30_000) };
-}
+const startChild = (args: string[], env: Record<string, string>, ready: RegExp) => children.start(args, env, ready);
 
 it('keeps every delivery once across two web processes and two workers while a worker and a web process are killed', { timeout: 240_000 }, async () => {
   h = await bothForges({ runWorkers: false });
   const s = h;
   await arrangeReleaseAndChanges(s, CHANGES);
-  const configFile = join(s.env['PYRELEASE_DATA_DIR'] ?? '', 'server.yml');
-  await writeFile(configFile, s.serverYaml);
-  // Info logging in the children: their lines say which worker ran what, and the web's URL.
-  const childEnv = { ...s.env, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' };
+  const childEnv = await children.envFor(s);
 
   const web2 = await startChild(['serve', '--no-worker'], childEnv, /pyrelease is listening/);
   const web2Url = (JSON.parse(web2.line) as { url: string }).url;
