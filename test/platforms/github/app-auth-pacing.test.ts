@@ -6,31 +6,16 @@
 // id (get-authenticated-octokit.js), which is what keeps installations apart. This guards
 // that behaviour across Probot and plugin upgrades: with one id for the process, the four
 // comments below would go out 3 s apart, alternating installations.
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
-import { githubAppAuth } from '../../../src/platforms/github/app-auth.js';
 import type { GithubAppAuth } from '../../../src/platforms/github/app-auth.js';
-import { addPull } from '../../fakes/fake-github-arrange.js';
-import { startFakeGithub } from '../../fakes/fake-github.js';
 import type { FakeGithub } from '../../fakes/fake-github.js';
+import { fakeGithubApp } from '../../helpers/github-app.js';
 
 let gh: FakeGithub;
 let auth: GithubAppAuth;
 
 beforeAll(async () => {
-  gh = await startFakeGithub({ appId: 4242, appSlug: 'pyrelease-test' });
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  gh.setAppKey(publicKey);
-  gh.addInstallation(1);
-  gh.addInstallation(2);
-  for (const name of ['one', 'two']) addPull(gh.addRepo('acme', name, 'main'), 1, ['a'.repeat(40)]);
-  auth = githubAppAuth({
-    appId: 4242,
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    apiUrl: gh.url,
-    log: createLogger('silent'),
-  });
+  ({ gh, auth } = await fakeGithubApp({ appId: 4242, appSlug: 'pyrelease-test', installations: [1, 2], repos: ['one', 'two'] }));
 });
 
 afterAll(async () => {

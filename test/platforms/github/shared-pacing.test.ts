@@ -1,15 +1,13 @@
 // The pacing of an installation's notifying writes (comments, releases) shared by every
 // worker process through Redis: a second process's comment waits for the first one's slot.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
-import { githubAppAuth } from '../../../src/platforms/github/app-auth.js';
 import type { GithubAppAuth } from '../../../src/platforms/github/app-auth.js';
 import { notifiesPeople, paceInstallation, sharedPacing } from '../../../src/platforms/github/shared-pacing.js';
-import { addPull } from '../../fakes/fake-github-arrange.js';
-import { startFakeGithub } from '../../fakes/fake-github.js';
 import type { FakeGithub } from '../../fakes/fake-github.js';
+import { fakeGithubApp } from '../../helpers/github-app.js';
 import { TEST_REDIS_URL } from '../../helpers/publish-harness.js';
 import { freePort } from '../../helpers/redis-server.js';
 
@@ -31,13 +29,7 @@ const timed = async (work: () => Promise<unknown>): Promise<number> => {
 let gh: FakeGithub;
 let auth: GithubAppAuth;
 beforeAll(async () => {
-  gh = await startFakeGithub({ appId: 4343, appSlug: 'pyrelease-pacing' });
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  gh.setAppKey(publicKey);
-  gh.addInstallation(11);
-  gh.addInstallation(12);
-  for (const name of ['one', 'two']) addPull(gh.addRepo('acme', name, 'main'), 1, ['a'.repeat(40)]);
-  auth = githubAppAuth({ appId: 4343, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), apiUrl: gh.url, log });
+  ({ gh, auth } = await fakeGithubApp({ appId: 4343, appSlug: 'pyrelease-pacing', installations: [11, 12], repos: ['one', 'two'] }));
   // Connected before the timing starts.
   await Promise.all([connect(), connect()].map((c) => new Promise((ready) => c.once('ready', ready))));
 });
