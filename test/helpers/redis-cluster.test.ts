@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisCluster } from './redis-cluster.js';
+import type { PrivateRedisCluster } from './redis-cluster.js';
+
+const KEY = '{pyrelease}:x';
+const SLOT_COUNT = 16_384;
+
+/** A plain client that gives up instead of reconnecting, so a dead node fails the test fast. */
+function plainClient(url: string): Redis {
+  return new Redis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+}
+
+async function withPlainClient<T>(url: string, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = plainClient(url);
+  try {
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether anything accepts a TCP connection on the loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('startRedisCluster', () => {
+  let cluster: PrivateRedisCluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 30_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  }, 30_000);
+
+  it('starts three masters that agree the cluster is ok and that split every slot between them', async () => {
+    expect(cluster.nodes).toHaveLength(3);
+    const ports = cluster.nodes.map((node) => node.port);
+    expect(new Set(ports).size).toBe(3);
+
+    for (const node of cluster.nodes) {
+      const info = await withPlainClient(node.url, async (client) => String(await client.cluster('INFO')));
+      expect(info, `node ${node.port}`).toContain('cluster_state:ok');
+      expect(info, `node ${node.port}`).toContain('cluster_known_nodes:3');
+    }
+
+    // Every node must hold the same map, with no slot unowned or owned twice.
+    const maps = await Promise.all(
+      cluster.nodes.map((node) =>
+        withPlainClient(node.url, async (client) => {
+          const ranges = await client.cluster('SLOTS');
+          return ranges.map(([start, end, owner]) => ({ start, end, port: Number(owner?.[1]) })).sort((a, b) => a.start - b.start);
+        }),
+      ),
+    );
+    for (const map of maps.slice(1)) expect(map).toEqual(maps[0]);
+    const map = maps[0]!;
+    let next = 0;
+    for (const range of map) {
+      expect(range.start).toBe(next);
+      expect(ports).toContain(range.port);
+      next = range.end + 1;
+    }
+    expect(next).toBe(SLOT_COUNT);
+    expect(new Set(map.map((range) => range.port))).toEqual(new Set(ports));
+  });
+
+  it('gives a node that does not own the key: a Cluster client seeded with it follows MOVED, a plain client gets MOVED', async () => {
+    const notOwning = await cluster.urlNotOwning('{pyrelease}');
+    const owning = await cluster.urlOwning('{pyrelease}');
+    expect(notOwning).not.toBe(owning);
+    expect(cluster.nodes.map((node) => node.url)).toContain(notOwning);
+    expect(cluster.nodes.map((node) => node.url)).toContain(owning);
+
+    const clusterClient = new Cluster([notOwning]);
+    try {
+      const value = `v-${Date.now()}`;
+      expect(await clusterClient.set(KEY, value)).toBe('OK');
+      expect(await clusterClient.get(KEY)).toBe(value);
+      // The write landed on the node the helper names as owner.
+      expect(await withPlainClient(owning, (client) => client.get(KEY))).toBe(value);
+    } finally {
+      clusterClient.disconnect();
+    }
+
+    await withPlainClient(notOwning, async (client) => {
+      const error = await client.get(KEY).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^MOVED /);
+    });
+  });
+});
+
+describe('PrivateRedisCluster.close', () => {
+  it('stops every node, removes their dirs, and can be called twice', async () => {
+    const cluster = await startRedisCluster();
+    try {
+      for (const node of cluster.nodes) {
+        expect(existsSync(node.dir)).toBe(true);
+        // Ready as soon as start resolves, not only after the time the other tests take.
+        const info = await withPlainClient(node.url, async (client) => String(await client.cluster('INFO')));
+        expect(info, `node ${node.port}`).toContain('cluster_state:ok');
+      }
+    } finally {
+      await cluster.close();
+    }
+
+    for (const node of cluster.nodes) {
+      expect(await accepts(node.port), `port ${node.port}`).toBe(false);
+      expect(await accepts(node.port + 10_000), `bus port ${node.port + 10_000}`).toBe(false);
+      expect(existsSync(node.dir), node.dir).toBe(false);
+    }
+    await expect(cluster.close()).resolves.toBeUndefined();
+  }, 30_000);
+});
