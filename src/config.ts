@@ -37,6 +37,11 @@ export const SETTINGS = {
     'Redis for the job queue, e.g. redis://127.0.0.1:6379/0. Unset: the local default port.',
     true,
   ),
+  redisCluster: setting(
+    'PYRELEASE_REDIS_CLUSTER',
+    z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    'true: REDIS_URL names one node (or the configuration endpoint) of a Redis Cluster; the other nodes are discovered. Needs a key prefix with a hash tag.',
+  ),
   gitlabUrl: setting('GITLAB_URL', z.string().url().default('https://gitlab.com'), 'GitLab instance: gitlab.com or a self-managed URL. API calls go here only, never to URLs from payloads.'),
   gitlabToken: setting('GITLAB_TOKEN', z.string().min(1).optional(), 'Token of the bot user (api scope). Unset: GitLab is not served.', true),
   gitlabWebhookSecret: setting('GITLAB_WEBHOOK_SECRET', secretList, 'Secret tokens GitLab sends in X-Gitlab-Token, comma-separated (rotation).', true),
@@ -122,11 +127,36 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       errors.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     }
   }
+  if (errors.length === 0) errors.push(...redisClusterErrors(values as Pick<Config, 'redisUrl' | 'redisCluster' | 'queuePrefix'>));
   // The GitHub App's settings only make sense together: checked as a group.
   const github = parseGithubSettings(env);
   if (!github.ok) errors.push(...github.errors);
   if (errors.length > 0 || !github.ok) return { ok: false, errors };
   return { ok: true, config: Object.freeze({ ...values, github: github.settings }) as Config };
+}
+
+/**
+ * Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
+ * that part is not empty (the hash tag). Every key of a queue, and the delivery id and
+ * inbox stream one webhook writes in one script, must share a slot, so the prefix needs one.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open === -1) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
+/** A cluster is asked for by name, reached through a node, and holds one deployment's keys in one slot. */
+function redisClusterErrors(c: Pick<Config, 'redisUrl' | 'redisCluster' | 'queuePrefix'>): string[] {
+  if (!c.redisCluster) return [];
+  const errors: string[] = [];
+  if (c.redisUrl === undefined) errors.push('PYRELEASE_REDIS_CLUSTER: needs REDIS_URL, a node of the cluster (pyrelease starts no cluster of its own)');
+  else if (!/^\/?0?$/.test(new URL(c.redisUrl).pathname)) errors.push('REDIS_URL: a Redis Cluster has only database 0');
+  if (!hasHashTag(c.queuePrefix)) {
+    errors.push(`PYRELEASE_QUEUE_PREFIX: on a Redis Cluster the prefix needs a hash tag (a non-empty {...}) so that each script's keys share a slot, e.g. {${c.queuePrefix}}`);
+  }
+  return errors;
 }
 
 /** Masks secrets (and the password inside URLs) for display. */

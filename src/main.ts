@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { Redis } from 'ioredis';
 import type { GithubReceiverSide } from './composition/github-receiver.js';
 import type { GithubSide } from './composition/github-side.js';
 import type { GitlabReceiverSide } from './composition/gitlab-receiver.js';
@@ -14,9 +13,10 @@ import type { Route } from './http/server.js';
 import { EVENT_QUEUES } from './jobs/event-job.js';
 import { inboxState, pushEvent } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
-import { DEFAULT_REDIS_URL } from './jobs/queues.js';
 import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
 import type { Logger } from './logger.js';
+import { openFailFast, redisTarget } from './redis-client.js';
+import type { RedisClient, RedisTarget } from './redis-client.js';
 import { observedQueues } from './observability/observed-queues.js';
 import { createServiceMetrics } from './observability/service-metrics.js';
 import { SELF_HOSTED_QUEUE } from './selfhosted/self-hosted-queue.js';
@@ -45,10 +45,8 @@ export interface RunningService {
  * 19-21% of a core instead of 31-35% for the same load; the web process's CPU per webhook
  * and the ack latency did not move beyond the noise between runs.
  */
-function producerConnection(url: string, connectionName: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000, connectionName });
-  redis.on('error', () => undefined);
-  return redis;
+function producerConnection(target: RedisTarget, connectionName: string): RedisClient {
+  return openFailFast(target, connectionName, { enableAutoPipelining: true });
 }
 
 type Sides<L, H> = Promise<[L | null, H | null]>;
@@ -78,7 +76,7 @@ async function startWorkersBeside([gitlab, github]: Awaited<Sides<GitlabSide, Gi
  * be told Redis is away when it is only still connecting. A Redis that is really away
  * does not hold the start up: webhooks get 503 until it is back.
  */
-function connected(redis: Redis, ms: number): Promise<void> {
+function connected(redis: RedisClient, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
@@ -97,7 +95,7 @@ function connected(redis: Redis, ms: number): Promise<void> {
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, server, env, log } = options;
-  const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
+  const redis = redisTarget(config);
   // Each part is loaded only when configured, and a web process without workers loads only
   // the receiving halves: neither @gitbeaker nor Probot (until a `/pyrelease check` comment
   // needs a pull request read), nor the build and upload code.
@@ -109,8 +107,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // builds a Pipeline per tick and copies into it every script defined on the connection,
   // and BullMQ defines dozens on a connection it uses: sharing one made that copy about a
   // tenth of the web process's time per webhook (CPU profile, one sender, 2026-12-03).
-  const producer = producerConnection(redisUrl, 'pyrelease-web');
-  const queueConnection = producerConnection(redisUrl, 'pyrelease-web-queues');
+  const producer = producerConnection(redis, 'pyrelease-web');
+  const queueConnection = producerConnection(redis, 'pyrelease-web-queues');
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
   // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
   const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
@@ -150,7 +148,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     routes.push(github.route({ enqueue, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
   }
 
-  const workers = full === null ? null : await startWorkersBeside(full, { config, server, env, log, redisUrl, enqueue, metrics });
+  const workers = full === null ? null : await startWorkersBeside(full, { config, server, env, log, enqueue, metrics });
 
   await connected(producer, 2000);
   const http: Server = createHttpServer(routes, log, admin.mounts);

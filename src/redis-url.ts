@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { findRedisServer, redisAnswers, redisCall, startEmbeddedRedis } from './embedded-redis.js';
 import type { EmbeddedRedis } from './embedded-redis.js';
-import { DEFAULT_REDIS_URL } from './jobs/queues.js';
+import { DEFAULT_REDIS_URL } from './redis-client.js';
 import type { Logger } from './logger.js';
 
 /**

@@ -6,7 +6,8 @@ import { createPublishWorker } from './jobs/publish-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
 import type { PublishJobResult } from './jobs/publish-processor.js';
 import type { Platform } from './platforms/platform.js';
-import { DEFAULT_REDIS_URL, redisConnection } from './jobs/queues.js';
+import { redisConnection } from './jobs/queues.js';
+import { redisTarget } from './redis-client.js';
 import { redisLedger } from './jobs/release-ledger.js';
 import { buildDistributions } from './publishing/build.js';
 import { credentialsFor } from './publishing/credentials.js';
@@ -34,7 +35,7 @@ export interface WorkerOptions {
 /** Composition root of the worker process: the only place its adapters are built. */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, server, log, env } = options;
-  const connection = redisConnection(config.redisUrl ?? DEFAULT_REDIS_URL, 'pyrelease-worker');
+  const connection = redisConnection(redisTarget(config), 'pyrelease-worker');
   // Outages are logged once per reconnect attempt here rather than as ioredis's unhandled-error noise.
   connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const sandbox = await resolveSandbox(config.buildSandbox);

@@ -1,4 +1,4 @@
-import { describeConfig } from '../config.js';
+import { describeConfig, hasHashTag } from '../config.js';
 import type { Config } from '../config.js';
 import type { ServerConfig } from '../server-config.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from './io.js';
@@ -13,21 +13,10 @@ secrets masked, then warnings about valid settings that break some deployments.
 Exit status: 0 valid (warnings or not), 1 invalid, 2 usage error.
 `;
 
-/**
- * Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
- * that part is not empty (the hash tag). Every key of a queue, and the delivery id and
- * inbox stream one webhook writes in one script, must share a slot, so the prefix needs one.
- */
-export function hasHashTag(prefix: string): boolean {
-  const open = prefix.indexOf('{');
-  if (open === -1) return false;
-  const close = prefix.indexOf('}', open + 1);
-  return close > open + 1;
-}
-
 /** Settings that are valid but will bite in some deployments: printed, exit status unchanged. */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
+  // On a cluster (PYRELEASE_REDIS_CLUSTER) loadConfig already refuses such a prefix.
   if (!hasHashTag(config.queuePrefix)) {
     warnings.push(
       `PYRELEASE_QUEUE_PREFIX has no Redis Cluster hash tag (a non-empty {...}): fine on one Redis, but on Redis Cluster every webhook is refused (CROSSSLOT) and BullMQ cannot run. Use e.g. {${config.queuePrefix}}.`,

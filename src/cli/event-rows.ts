@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { RepoEvent } from '../core/events.js';
 import { inboxKey } from '../jobs/event-inbox.js';
 import type { EventJobData } from '../jobs/event-job.js';
@@ -38,7 +38,7 @@ export function describeEvent(event: RepoEvent | null | undefined): { repo: stri
 const EVENT_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
 /** Event jobs of every event queue and the inbox entries no pump has taken yet, at most `limit` of each. */
-export async function eventRows(redis: Redis, prefix: string, queues: ReadonlyArray<Queue<EventJobData>>, limit: number): Promise<EventRow[]> {
+export async function eventRows(redis: RedisClient, prefix: string, queues: ReadonlyArray<Queue<EventJobData>>, limit: number): Promise<EventRow[]> {
   const rows: EventRow[] = [];
   // Entries the pump has made into jobs are deleted from the stream: what is left is waiting for a worker.
   const entries = (await redis.xrevrange(inboxKey(prefix), '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
@@ -51,7 +51,7 @@ export async function eventRows(redis: Redis, prefix: string, queues: ReadonlyAr
       ...describeEvent(moved.data.event),
       attempts: 0,
       failedReason: null,
-      // A stream entry id is `<milliseconds>-<sequence>`, the time Redis stored the delivery.
+      // A stream entry id is `<milliseconds>-<sequence>`, the time RedisClient stored the delivery.
       createdAt: new Date(Number(moved.id.split('-')[0])).toISOString(),
     });
   }

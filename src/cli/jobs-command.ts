@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { eventQueue } from '../jobs/event-queue.js';
-import { publishQueue, DEFAULT_REDIS_URL, redisConnection } from '../jobs/queues.js';
+import { publishQueue, redisConnection } from '../jobs/queues.js';
+import { DEFAULT_REDIS_URL, redisModeMismatch } from '../redis-client.js';
 import { selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
 import { resolveRedisUrl } from '../redis-url.js';
 import { eventRows } from './event-rows.js';
@@ -40,9 +41,15 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
   const config = loaded.config;
   // Fail fast instead of retrying forever when Redis is not there.
   const redis = await resolveRedisUrl(config, { env: io.env });
-  const connection = redisConnection(redis.ok ? redis.url : DEFAULT_REDIS_URL, 'pyrelease-cli');
+  const target = { url: redis.ok ? redis.url : DEFAULT_REDIS_URL, cluster: config.redisCluster };
+  const mismatch = await redisModeMismatch(target);
+  if (mismatch !== null) {
+    io.err(`pyrelease jobs: ${mismatch}\n`);
+    return EXIT_INVALID;
+  }
+  const connection = redisConnection(target, 'pyrelease-cli');
   connection.on('error', () => undefined);
-  const queue = publishQueue(connection, { redisUrl: '', prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
+  const queue = publishQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
   const tagging = selfHostedQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs });
   const events = values.events ? EVENT_QUEUES.map((name) => eventQueue(connection, { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs }, name)) : [];
   try {
@@ -105,6 +112,10 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
       }
     }
     return EXIT_OK;
+  } catch (error) {
+    // A Redis reply error names no secret (ioredis keeps the command's arguments apart).
+    io.err(`pyrelease jobs: Redis refused a read: ${error instanceof Error ? error.message.split('\n')[0]?.slice(0, 200) : typeof error}\n`);
+    return EXIT_INVALID;
   } finally {
     await Promise.all([queue.close(), tagging.close(), ...events.map((q) => q.close())]);
     connection.disconnect();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
+import { redisModeMismatch } from '../redis-client.js';
 import { resolveRedisUrl } from '../redis-url.js';
 import { renderEffectiveConfig } from './config-command.js';
 import { loadSettings } from './load-settings.js';
@@ -33,6 +34,12 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
   const redis = await resolveRedisUrl(loaded.config, { start: true, env: io.env, log });
   if (!redis.ok) {
     io.err(redis.reason);
+    return EXIT_INVALID;
+  }
+  const mismatch = await redisModeMismatch({ url: redis.url, cluster: loaded.config.redisCluster });
+  if (mismatch !== null) {
+    await redis.embedded?.stop();
+    io.err(`pyrelease: ${mismatch}\n`);
     return EXIT_INVALID;
   }
   let service;

@@ -1,4 +1,5 @@
 import { createLogger } from '../logger.js';
+import { redisModeMismatch, redisTarget } from '../redis-client.js';
 import { resolveRedisUrl } from '../redis-url.js';
 import { loadSettings } from './load-settings.js';
 import { startWorkerProcess } from '../composition/worker-process.js';
@@ -21,6 +22,11 @@ export async function workerCommand(_args: readonly string[], io: CliIo): Promis
   // Finds the embedded Redis of a `pyrelease serve` on this data dir; never starts one.
   const redis = await resolveRedisUrl(loaded.config, { env: io.env, log });
   const config = redis.ok ? { ...loaded.config, redisUrl: redis.url } : loaded.config;
+  const mismatch = await redisModeMismatch(redisTarget(config));
+  if (mismatch !== null) {
+    io.err(`pyrelease: ${mismatch}\n`);
+    return EXIT_INVALID;
+  }
   const running = await startWorkerProcess({ config, server: loaded.server, log, env: io.env });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

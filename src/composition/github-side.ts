@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { DEFAULT_REDIS_URL } from '../jobs/queues.js';
+import { openFailFast, redisTarget } from '../redis-client.js';
 import type { Logger } from '../logger.js';
 import { translated } from '../platforms/github/github-errors.js';
 import { createGithubPlatform } from '../platforms/github/github-platform.js';
@@ -45,8 +44,7 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
   if (receiver === null) return null;
   // Comments and releases are spaced per installation across every worker process. Its own
   // fail-fast connection: with Redis away a write is not held up (the process still paces).
-  const pacingRedis = new Redis(config.redisUrl ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-github-pacing' });
-  pacingRedis.on('error', () => undefined);
+  const pacingRedis = openFailFast(redisTarget(config), 'pyrelease-github-pacing');
   const pacing = sharedPacing(pacingRedis, config.queuePrefix, log);
   const installation = async (id: number) => paceInstallation(await auth.installation(id), id, pacing);
   const installations = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { Gitlab } from '@gitbeaker/rest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GitlabApi } from '../platforms/gitlab/gitlab-platform.js';
@@ -49,7 +49,7 @@ function upstreamApi(config: SelfHostedConfig, env: Env): GitlabApi {
  * operators who administer it) is scheduled exactly like a polled release. Returns null
  * for every other delivery, which then goes through the usual mapping.
  */
-export function upstreamHookScheduler(config: SelfHostedConfig, connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }) {
+export function upstreamHookScheduler(config: SelfHostedConfig, connection: RedisClient, settings: { prefix: string; attempts: number; backoffMs: number }) {
   const queue = selfHostedQueue(connection, settings);
   return {
     schedule: async (eventHeader: string | undefined, payload: unknown): Promise<{ jobId: string; created: boolean } | null> => {
@@ -64,7 +64,7 @@ export function upstreamHookScheduler(config: SelfHostedConfig, connection: Redi
 }
 
 /** The worker side: the poll scheduler and the tagging worker. */
-export async function startSelfHosted(selfHosted: SelfHostedConfig, connection: Redis, config: Config, forges: Forges, env: Env, log: Logger): Promise<{ close(): Promise<void> }> {
+export async function startSelfHosted(selfHosted: SelfHostedConfig, connection: RedisClient, config: Config, forges: Forges, env: Env, log: Logger): Promise<{ close(): Promise<void> }> {
   const settings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
   const queue = selfHostedQueue(connection, settings);
   await ensurePollScheduler(queue, selfHosted);

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { observePublishWorker } from '../observability/publish-observer.js';
 import { credentialsFor } from '../publishing/credentials.js';
+import { redisTarget } from '../redis-client.js';
 import type { ServerConfig } from '../server-config.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { publishedVersions } from '../service/published-versions.js';
@@ -30,7 +31,6 @@ export interface WorkersOptions {
   readonly server: ServerConfig;
   readonly env: Env;
   readonly log: Logger;
-  readonly redisUrl: string;
   readonly forges: Forges;
   readonly github: GithubSide | null;
   /** The web side's enqueue: the sweep queues what no webhook announced through it. */
@@ -44,9 +44,9 @@ export interface WorkersOptions {
  */
 export async function startServiceWorkers(options: WorkersOptions): Promise<{ close(): Promise<void> }> {
   const { config, server, env, log, forges } = options;
-  const connection = redisConnection(options.redisUrl, 'pyrelease-events');
+  const connection = redisConnection(redisTarget(config), 'pyrelease-events');
   connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
-  const queueSettings = { redisUrl: options.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
+  const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
   const publishes = publishQueue(connection, queueSettings);
   // Closed together on shutdown, each bounded by the shutdown grace (close-within.ts).
   const closers: Array<{ name: string; close(): Promise<void> }> = [];
@@ -94,7 +94,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
     [EVENT_QUEUE]: eventQueue(connection, queueSettings, EVENT_QUEUE),
     [GITHUB_EVENT_QUEUE]: eventQueue(connection, queueSettings, GITHUB_EVENT_QUEUE),
   };
-  const inboxConnection = redisConnection(options.redisUrl, 'pyrelease-inbox');
+  const inboxConnection = redisConnection(redisTarget(config), 'pyrelease-inbox');
   inboxConnection.on('error', () => undefined);
   const pump = startInboxPump({
     connection: inboxConnection,

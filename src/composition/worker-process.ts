@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
 import { pushEvent } from '../jobs/event-inbox.js';
-import { DEFAULT_REDIS_URL } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
+import { openFailFast, redisTarget } from '../redis-client.js';
 import { createServiceMetrics } from '../observability/service-metrics.js';
 import type { ServerConfig } from '../server-config.js';
 import { connectGithub } from './github-side.js';
@@ -19,15 +18,13 @@ import { withTimeout } from '../with-timeout.js';
  */
 export async function startWorkerProcess(options: { config: Config; server: ServerConfig; env: Readonly<Record<string, string | undefined>>; log: Logger }): Promise<{ close(): Promise<void> }> {
   const { config, server, env, log } = options;
-  const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
   const [gitlab, github] = await Promise.all([connectGitlab(config, log), connectGithub(config, log)]);
   // The sweep queues events like the web side does.
-  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, connectionName: 'pyrelease-worker-producer' });
-  producer.on('error', () => undefined);
+  const producer = openFailFast(redisTarget(config), 'pyrelease-worker-producer');
   const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
   // Counted here too (a worker has no /metrics of its own; the web process exposes queue state).
   const metrics = createServiceMetrics({ queues: [] });
-  const workers = await startServiceWorkers({ config, server, env, log, redisUrl, forges: forgeRouter(gitlab, github), github, enqueue, metrics });
+  const workers = await startServiceWorkers({ config, server, env, log, forges: forgeRouter(gitlab, github), github, enqueue, metrics });
   log.info({ gitlab: gitlab !== null, github: github !== null, selfHosted: server.selfHosted !== null }, 'workers started');
   return {
     close: async () => {

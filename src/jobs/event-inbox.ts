@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { RepoEvent } from '../core/events.js';
 import { eventJobId } from './event-job.js';
 
@@ -9,9 +9,9 @@ import { eventJobId } from './event-job.js';
  *
  * Why not add the BullMQ job in the request: with 50 writes in flight, BullMQ's add plus a
  * SET NX cost the calling process 64 µs of CPU per delivery (job serialisation, msgpack, a
- * long EVALSHA) and Redis 40 µs; this script 23 µs and 10 µs, and one at a time its round
+ * long EVALSHA) and RedisClient 40 µs; this script 23 µs and 10 µs, and one at a time its round
  * trip is 147 µs instead of 414 (`node bench/enqueue.js`, bench/README.md, 2026-12-03). The
- * entry is as durable as a job: the same Redis, written by one command.
+ * entry is as durable as a job: the same RedisClient, written by one command.
  */
 
 /** Stream of deliveries waiting to become event jobs; outside BullMQ's `<prefix>:events:*` keys. */
@@ -36,11 +36,11 @@ if redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then
 end
 return 0`;
 
-type WithPush = Redis & { pyreleasePushEvent(deliveryKey: string, inbox: string, ttl: number, jobId: string, name: string, data: string): Promise<number> };
+type WithPush = RedisClient & { pyreleasePushEvent(deliveryKey: string, inbox: string, ttl: number, jobId: string, name: string, data: string): Promise<number> };
 
-function withPush(redis: Redis): WithPush {
+function withPush(redis: RedisClient): WithPush {
   const r = redis as WithPush;
-  // defineCommand sends EVALSHA and falls back to EVAL when Redis lost its script cache.
+  // defineCommand sends EVALSHA and falls back to EVAL when RedisClient lost its script cache.
   if (typeof r.pyreleasePushEvent !== 'function') redis.defineCommand('pyreleasePushEvent', { numberOfKeys: 2, lua: PUSH_SCRIPT });
   return r;
 }
@@ -50,17 +50,17 @@ function withPush(redis: Redis): WithPush {
  * DELIVERY_TTL_SECONDS. The event was validated by the forge mapper's schemas; the
  * event worker validates it again on its way out of Redis.
  */
-export async function pushEvent(redis: Redis, prefix: string, event: RepoEvent): Promise<{ jobId: string; created: boolean }> {
+export async function pushEvent(redis: RedisClient, prefix: string, event: RepoEvent): Promise<{ jobId: string; created: boolean }> {
   const jobId = eventJobId(event);
   const added = await withPush(redis).pyreleasePushEvent(deliveryKey(prefix, jobId), inboxKey(prefix), DELIVERY_TTL_SECONDS, jobId, event.kind, JSON.stringify({ event }));
   return { jobId, created: added === 1 };
 }
 
 /** Entries not yet turned into jobs, and when the oldest of them was written. */
-export async function inboxState(redis: Redis, prefix: string): Promise<{ length: number; oldestMs: number | null }> {
+export async function inboxState(redis: RedisClient, prefix: string): Promise<{ length: number; oldestMs: number | null }> {
   const key = inboxKey(prefix);
   const [length, head] = await Promise.all([redis.xlen(key), redis.xrange(key, '-', '+', 'COUNT', 1)]);
   const id = head[0]?.[0];
-  // A stream entry id is `<milliseconds>-<sequence>`, the time Redis wrote it.
+  // A stream entry id is `<milliseconds>-<sequence>`, the time RedisClient wrote it.
   return { length, oldestMs: id === undefined ? null : Number(id.split('-')[0]) };
 }

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { EVENT_QUEUE } from './event-job.js';
 import type { EventQueueName } from './event-job.js';
 import type { EventJobData } from './event-job.js';
 import { jobOptions, withoutErrorEcho } from './queues.js';
 
-export function eventQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }, name: EventQueueName = EVENT_QUEUE): Queue<EventJobData> {
+export function eventQueue(connection: RedisClient, settings: { prefix: string; attempts: number; backoffMs: number }, name: EventQueueName = EVENT_QUEUE): Queue<EventJobData> {
   return withoutErrorEcho(new Queue<EventJobData>(name, {
     connection,
     prefix: settings.prefix,

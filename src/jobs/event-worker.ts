@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from './backoff.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +12,7 @@ import type { KnownRepos } from './known-repos.js';
 import { toWorkerError } from './publish-worker.js';
 import type { WorkerSettings } from './publish-worker.js';
 
-export function createEventWorker(connection: Redis, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos, queueName: EventQueueName = EVENT_QUEUE): Worker<EventJobData> {
+export function createEventWorker(connection: RedisClient, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos, queueName: EventQueueName = EVENT_QUEUE): Worker<EventJobData> {
   const processor = async (job: Job<EventJobData>): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
     const parsed = repoEventSchema.safeParse(job.data.event);
     if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

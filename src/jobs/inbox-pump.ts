@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { Logger } from '../logger.js';
 import type { EventJobData } from './event-job.js';
 import { withTimeout } from '../with-timeout.js';
@@ -9,7 +10,7 @@ import { inboxKey } from './event-inbox.js';
 
 /**
  * Moves the event inbox (event-inbox.ts) into the events queue. Every process that runs
- * an event worker runs one pump; any number share the inbox through one Redis consumer
+ * an event worker runs one pump; any number share the inbox through one RedisClient consumer
  * group, so each entry goes to one pump at a time.
  *
  * At least once, never lost: an entry is acknowledged and deleted only after its job was
@@ -19,7 +20,7 @@ import { inboxKey } from './event-inbox.js';
  */
 export interface InboxPumpOptions {
   /** A connection of the pump's own: XREADGROUP blocks it. */
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly prefix: string;
   /** The queue for an event of this forge (undefined: unreadable entry), on another, non-blocking connection. */
   queueFor(platform: string | undefined): Pick<Queue<EventJobData>, 'addBulk'>;
@@ -59,7 +60,7 @@ export function entryToJob([id, fields]: Entry): Moved {
   return { id, name: field('name') ?? 'unknown', data, jobId, platform: typeof platform === 'string' ? platform : undefined };
 }
 
-// Redis names an error by the first word of its reply (NOGROUP, BUSYGROUP): that word is its code.
+// RedisClient names an error by the first word of its reply (NOGROUP, BUSYGROUP): that word is its code.
 function isNoGroup(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOGROUP');
 }
@@ -78,7 +79,10 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
   let lastClaim = 0;
   let lastWarn = 0;
   // The connection's id (new after every reconnect), and whether a blocking read is out:
-  // close() ends that read with CLIENT UNBLOCK.
+  // close() ends that read with CLIENT UNBLOCK. Not on a Redis Cluster: the read blocks on
+  // the node of the inbox's slot while CLIENT ID would be asked of any node, so there
+  // close() waits for the read to time out instead (at most blockMs).
+  const single = redis instanceof Redis ? redis : null;
   let clientId: number | null = null;
   let blocked = false;
   redis.on('close', () => {
@@ -117,7 +121,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
     let start = '0-0';
     do {
       const [next, entries] = (await redis.xautoclaim(key, PUMP_GROUP, consumer, claimIdleMs, start, 'COUNT', batch)) as [string, Array<Entry | null>];
-      // Entries deleted while pending: Redis 7 drops them from the group, 6.2 lists them as null.
+      // Entries deleted while pending: RedisClient 7 drops them from the group, 6.2 lists them as null.
       const live = entries.filter((e): e is Entry => e !== null);
       if (live.length > 0) log.warn({ entries: live.length }, 'took over inbox entries of a pump that stopped before queueing them');
       await move(live);
@@ -140,7 +144,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       lastClaim = Date.now();
       await reclaim();
     }
-    clientId ??= (await redis.client('ID')) as number;
+    if (single !== null) clientId ??= (await single.client('ID')) as number;
     if (stopping) return;
     blocked = true;
     let read: Array<[string, Entry[]]> | null;
@@ -157,11 +161,11 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       try {
         await step();
       } catch (error) {
-        // The stream was deleted (queues obliterated, Redis flushed): make the group again.
+        // The stream was deleted (queues obliterated, RedisClient flushed): make the group again.
         if (isNoGroup(error)) groupReady = false;
         else if (Date.now() - lastWarn > 10_000) {
           lastWarn = Date.now();
-          log.warn({ err: error instanceof Error ? error.message.slice(0, 200) : typeof error }, 'event inbox pump: Redis error, retrying');
+          log.warn({ err: error instanceof Error ? error.message.slice(0, 200) : typeof error }, 'event inbox pump: RedisClient error, retrying');
         }
         if (!stopping) await sleep(isNoGroup(error) ? 0 : 1000);
       }
@@ -174,11 +178,11 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       stopping = true;
       // End a blocked read at once rather than wait up to blockMs for it. CLIENT UNBLOCK
       // makes it return as if it timed out, so no entry is handed to a pump that is going.
-      // Every wait here is bounded (Redis may be away) by withTimeout, which also clears its
+      // Every wait here is bounded (RedisClient may be away) by withTimeout, which also clears its
       // timer, so a process that closes the pump is not kept alive by one.
       try {
-        if (blocked && clientId !== null) {
-          const control = redis.duplicate({ connectionName: 'pyrelease-inbox-close' });
+        if (blocked && clientId !== null && single !== null) {
+          const control = single.duplicate({ connectionName: 'pyrelease-inbox-close' });
           control.on('error', () => undefined);
           await withTimeout(control.client('UNBLOCK', clientId), 1000, 'unblocking the inbox read').finally(() => control.disconnect());
         }
@@ -191,7 +195,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
         // Only a name with nothing pending is removed: removing it would drop its pending entries from the group.
         if (pending.length === 0) await withTimeout(redis.xgroup('DELCONSUMER', key, PUMP_GROUP, consumer), 1000, 'removing the pump\'s name');
       } catch {
-        // Redis away: the name stays, and a later pump removes it once it has long been idle.
+        // RedisClient away: the name stays, and a later pump removes it once it has long been idle.
       }
     },
   };

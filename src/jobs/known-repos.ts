@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { z } from 'zod';
 import type { RepoRef } from '../core/events.js';
 
@@ -21,7 +21,7 @@ export interface KnownRepos {
   list(): Promise<KnownRepo[]>;
 }
 
-export function redisKnownRepos(redis: Redis, prefix: string): KnownRepos {
+export function redisKnownRepos(redis: RedisClient, prefix: string): KnownRepos {
   const key = `${prefix}:known-repos`;
   return {
     async remember(repo, installationId) {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from './backoff.js';
 import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -27,7 +27,7 @@ export function toWorkerError(error: unknown): Error {
   return new UnrecoverableError(reason);
 }
 
-export function createPublishWorker(connection: Redis, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
+export function createPublishWorker(connection: RedisClient, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
   const processor = async (job: Job<PublishJobData>): Promise<PublishJobResult> => {
     const parsed = publishJobSchema.safeParse(job.data);
     if (!parsed.success) {

@@ -1,25 +1,23 @@
 import { Queue } from 'bullmq';
 import type { JobsOptions, QueueOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { openRedis } from '../redis-client.js';
+import type { RedisClient, RedisTarget } from '../redis-client.js';
 import { RETRY_AFTER_BACKOFF } from './backoff.js';
 import { PUBLISH_QUEUE, publishJobId, publishJobSchema } from './publish-job.js';
 import type { PublishJobData, PublishJobInput } from './publish-job.js';
 
 export interface QueueSettings {
-  readonly redisUrl: string;
   readonly prefix: string;
   readonly attempts: number;
   readonly backoffMs: number;
 }
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
 /**
  * BullMQ needs `maxRetriesPerRequest: null` on connections used by workers (blocking
  * commands must wait through a Redis restart instead of failing after 20 tries).
  */
-export function redisConnection(url: string, connectionName = 'pyrelease'): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName });
+export function redisConnection(target: RedisTarget | string, connectionName = 'pyrelease'): RedisClient {
+  return openRedis(typeof target === 'string' ? { url: target, cluster: false } : target, { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName });
 }
 
 /**
@@ -45,7 +43,7 @@ export function jobOptions(settings: Pick<QueueSettings, 'attempts' | 'backoffMs
   };
 }
 
-export function publishQueue(connection: Redis, settings: QueueSettings): Queue<PublishJobData> {
+export function publishQueue(connection: RedisClient, settings: QueueSettings): Queue<PublishJobData> {
   const options: QueueOptions = { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) };
   return withoutErrorEcho(new Queue<PublishJobData>(PUBLISH_QUEUE, options));
 }

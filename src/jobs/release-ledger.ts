@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { z } from 'zod';
 
 /**
@@ -16,7 +16,7 @@ export interface ReleaseLedger {
   record(registry: string, filename: string, entry: LedgerEntry): Promise<void>;
 }
 
-export function redisLedger(redis: Redis, prefix: string): ReleaseLedger {
+export function redisLedger(redis: RedisClient, prefix: string): ReleaseLedger {
   // The prefix may be a hash tag ({pyrelease}); keeping it first keeps the key in its slot.
   const key = (registry: string) => `${prefix}:ledger:${registry}`;
   return {

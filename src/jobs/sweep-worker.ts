@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { RepoEvent, RepoRef } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
@@ -54,7 +54,7 @@ export async function runSweep(deps: SweepWorkerDeps, settings: Omit<SweepSettin
 
 /** The repeatable sweep job: one scheduler, so several service processes still sweep once per interval. */
 export async function startSweep(
-  connection: Redis,
+  connection: RedisClient,
   settings: Omit<SweepSettings, 'nowMs'> & { prefix: string; intervalMs: number },
   deps: SweepWorkerDeps,
 ): Promise<{ close(): Promise<void> }> {

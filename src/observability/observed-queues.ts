@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { withoutErrorEcho } from '../jobs/queues.js';
 
 export interface ObservedQueues {
@@ -9,10 +9,10 @@ export interface ObservedQueues {
 
 /**
  * Read-only Queue handles for the metrics, the release page and the dashboard, on the
- * web process's fail-fast connection: a scrape while Redis is away answers quickly
+ * web process's fail-fast connection: a scrape while RedisClient is away answers quickly
  * instead of hanging. Creating a Queue adds no job and starts no worker.
  */
-export function observedQueues(connection: Redis, prefix: string, names: readonly string[]): ObservedQueues {
+export function observedQueues(connection: RedisClient, prefix: string, names: readonly string[]): ObservedQueues {
   const queues = names.map((name) => withoutErrorEcho(new Queue(name, { connection, prefix })));
   return {
     queues,

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { selectReleases } from '../core/gitlab-versions.js';
 import { jobOptions, withoutErrorEcho } from '../jobs/queues.js';
 import type { SelfHostedConfig, ServiceRepoConfig } from './self-hosted-config.js';
@@ -10,7 +10,7 @@ export const SELF_HOSTED_QUEUE = 'self-hosted';
 
 export type SelfHostedJobData = TaggingJobData | Record<string, never>;
 
-export function selfHostedQueue(connection: Redis, settings: { prefix: string; attempts: number; backoffMs: number }): Queue<SelfHostedJobData> {
+export function selfHostedQueue(connection: RedisClient, settings: { prefix: string; attempts: number; backoffMs: number }): Queue<SelfHostedJobData> {
   return withoutErrorEcho(new Queue<SelfHostedJobData>(SELF_HOSTED_QUEUE, { connection, prefix: settings.prefix, defaultJobOptions: jobOptions(settings) }));
 }
 
@@ -27,7 +27,7 @@ export function handledKey(prefix: string): string {
 
 export interface ScheduleContext {
   readonly queue: Queue<SelfHostedJobData>;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly config: SelfHostedConfig;
 }

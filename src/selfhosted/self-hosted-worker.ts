@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from '../jobs/backoff.js';
 import { toWorkerError } from '../jobs/publish-worker.js';
 import { isAppError } from '../errors.js';
@@ -31,7 +31,7 @@ export interface SelfHostedDeps {
  * Conflicts and skips are results, not failures; transient errors retry with backoff.
  */
 export function createSelfHostedWorker(
-  connection: Redis,
+  connection: RedisClient,
   settings: { prefix: string; concurrency: number; lockDurationMs: number },
   deps: SelfHostedDeps,
   log: Logger,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { hasHashTag } from '../../src/cli/config-command.js';
+import { hasHashTag } from '../../src/config.js';
 import { captureIo } from '../helpers/cli-io.js';
 
 async function run(env: Record<string, string>, args = ['config', 'check']) {
@@ -42,6 +42,30 @@ describe('pyrelease config check', () => {
     expect(tagged.code).toBe(0);
     expect(tagged.out).not.toContain('Warnings:');
     expect((await run({})).out).not.toContain('Warnings:');
+  });
+
+  it('takes a Redis Cluster reached through one node, with the password masked', async () => {
+    const r = await run({ PYRELEASE_REDIS_CLUSTER: 'true', REDIS_URL: 'rediss://default:cluster-pass@redis.internal.invalid:6380' });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/PYRELEASE_REDIS_CLUSTER\s+true/);
+    expect(r.out).toContain('redis.internal.invalid:6380');
+    expect(r.out).not.toContain('cluster-pass');
+    expect(r.out).not.toContain('Warnings:');
+  });
+
+  it.each([
+    [{}, 'PYRELEASE_REDIS_CLUSTER: needs REDIS_URL'],
+    [{ REDIS_URL: 'redis://127.0.0.1:7000/2' }, 'REDIS_URL: a Redis Cluster has only database 0'],
+    [{ REDIS_URL: 'redis://127.0.0.1:7000', PYRELEASE_QUEUE_PREFIX: 'acme' }, 'PYRELEASE_QUEUE_PREFIX: on a Redis Cluster the prefix needs a hash tag'],
+  ])('refuses a Redis Cluster it could not run on (%o)', async (env, error) => {
+    const r = await run({ PYRELEASE_REDIS_CLUSTER: 'true', ...env });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(error);
+  });
+
+  it('takes database 0 spelled out on a Redis Cluster, and a prefix without a tag on one Redis', async () => {
+    expect((await run({ PYRELEASE_REDIS_CLUSTER: 'true', REDIS_URL: 'redis://127.0.0.1:7000/0' })).code).toBe(0);
+    expect((await run({ PYRELEASE_REDIS_CLUSTER: 'false', REDIS_URL: 'redis://127.0.0.1:7000/2', PYRELEASE_QUEUE_PREFIX: 'acme' })).code).toBe(0);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis-client.js';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
@@ -31,7 +31,7 @@ export interface PublishHarness {
   readonly config: Config;
   readonly server: ServerConfig;
   readonly queue: Queue<PublishJobData>;
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly events: QueueEvents;
   readonly dataDir: string;
   readonly logLines: string[];
@@ -64,7 +64,7 @@ export async function publishHarness(options: { index?: FakeIndexOptions; env?: 
   const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const connection = redisConnection(redisUrl, 'pyrelease-test');
-  const queue = publishQueue(connection, { redisUrl, prefix, attempts: loaded.config.jobAttempts, backoffMs: loaded.config.jobBackoffMs });
+  const queue = publishQueue(connection, { prefix, attempts: loaded.config.jobAttempts, backoffMs: loaded.config.jobBackoffMs });
   const eventsConnection = redisConnection(redisUrl, 'pyrelease-test-events');
   const events = new QueueEvents('publish', { connection: eventsConnection, prefix });
   await events.waitUntilReady();

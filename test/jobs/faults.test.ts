@@ -101,7 +101,7 @@ async function processRig(): Promise<ProcessRig> {
     LOG_LEVEL: 'info',
   };
   const connection = redisConnection(TEST_REDIS_URL, 'pyrelease-faults');
-  const queue = publishQueue(connection, { redisUrl: TEST_REDIS_URL, prefix, attempts: 4, backoffMs: 200 });
+  const queue = publishQueue(connection, { prefix, attempts: 4, backoffMs: 200 });
   onTestFinished(async () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await connection.del(`${prefix}:ledger:fake`);

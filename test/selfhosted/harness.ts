@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Gitlab } from '@gitbeaker/rest';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis-client.js';
 import { pino } from 'pino';
 import { redisConnection } from '../../src/jobs/queues.js';
 import { createGitlabPlatform } from '../../src/platforms/gitlab/gitlab-platform.js';
@@ -60,7 +60,7 @@ export interface Harness {
   readonly upstream: FakeProject;
   readonly repos: Record<string, FakeProject>;
   readonly config: SelfHostedConfig;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly retags: RetagRequest[];
   readonly api: GitlabApi;

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { hasHashTag } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { sharedPacing } from '../../src/platforms/github/shared-pacing.js';
+import { openFailFast, redisModeMismatch } from '../../src/redis-client.js';
+import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
+import { freePort } from '../helpers/redis-server.js';
+import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { eventually, gitlabService } from '../helpers/gitlab-service.js';
+import type { GitlabService } from '../helpers/gitlab-service.js';
+import { startRedisCluster } from '../helpers/redis-cluster.js';
+import type { PrivateRedisCluster } from '../helpers/redis-cluster.js';
+
+// The whole service on a real Redis Cluster of three masters, reached through a node that
+// does not own the key prefix's slot: every command must follow MOVED, and every script
+// and transaction must keep its keys in the prefix's one slot.
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const sha = (c: string) => c.repeat(40);
+
+let cluster: PrivateRedisCluster;
+let svc: GitlabService | undefined;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 30_000);
+afterEach(async () => {
+  await svc?.close();
+  svc = undefined;
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+async function onCluster(split: boolean): Promise<GitlabService> {
+  const prefix = `{pyrelease-cluster-${randomBytes(4).toString('hex')}}`;
+  return gitlabService({ split, env: { REDIS_URL: await cluster.urlNotOwning(prefix), PYRELEASE_REDIS_CLUSTER: 'true', PYRELEASE_QUEUE_PREFIX: prefix } });
+}
+
+function projectBlock(s: GitlabService) {
+  return { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
+}
+
+function tagPush(s: GitlabService, tag: string, at: string) {
+  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
+}
+
+function mergeRequest(s: GitlabService, iid: number, head: string) {
+  const base = fixture('merge-request');
+  const attrs = base['object_attributes'] as Record<string, unknown>;
+  return {
+    ...base,
+    project: projectBlock(s),
+    object_attributes: { ...attrs, iid, action: 'open', oldrev: null, source_branch: 'feature', target_branch: 'main', source_project_id: s.project.id, target_project_id: s.project.id, last_commit: { ...(attrs['last_commit'] as object), id: head } },
+  };
+}
+
+/** Keys of the prefix on each node: all of them must sit on the node that owns its slot. */
+async function keysByNode(prefix: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const node of cluster.nodes) {
+    const client = new Redis(node.url);
+    try {
+      counts.set(node.url, (await client.keys(`${prefix}*`)).length);
+    } finally {
+      client.disconnect();
+    }
+  }
+  return counts;
+}
+
+describe('on a Redis Cluster (PYRELEASE_REDIS_CLUSTER=true, REDIS_URL a node that does not own the prefix)', () => {
+  it('publishes a pushed release tag once, from web and worker processes apart, with every key in the prefix\'s slot', { timeout: 120_000 }, async () => {
+    svc = await onCluster(true);
+    const s = svc;
+    const prefix = s.env['PYRELEASE_QUEUE_PREFIX'] ?? '';
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
+
+    const key = `cluster-${randomBytes(4).toString('hex')}`;
+    const first = await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key });
+    expect(first).toMatchObject({ status: 200, body: { status: 'queued' } });
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key })).body).toEqual({ status: 'duplicate' });
+
+    const release = await eventually(() => s.project.releases.get('v1.4.0'), 90_000, 'the GitLab release');
+    expect(release.links.map((l) => l.url)).toEqual([`${s.index.simpleUrl}sample-static/`]);
+    await eventually(() => (s.project.statuses.at(-1)?.status === 'success' ? true : undefined), 30_000, 'a success status');
+    expect(s.index.files().map((f) => f.filename).sort()).toEqual(['sample-static-1.4.0.tar.gz', 'sample_static-1.4.0-py3-none-any.whl']);
+    expect(s.index.uploads.filter((u) => u.status < 300)).toHaveLength(2);
+
+    const owner = await cluster.urlOwning(prefix);
+    const counts = await keysByNode(prefix);
+    expect(counts.get(owner)).toBeGreaterThan(0);
+    for (const [url, count] of counts) if (url !== owner) expect(count, url).toBe(0);
+
+    const ready = await fetch(`${s.service.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'unconfigured' });
+    const metrics = await (await fetch(`${s.service.url}/metrics`)).text();
+    expect(metrics).toMatch(/pyrelease_jobs\{queue="publish",state="completed"\} 1\b/);
+  });
+
+  it('comments on a merge request once, in one process, and `pyrelease jobs` lists the work', { timeout: 60_000 }, async () => {
+    svc = await onCluster(false);
+    const s = svc;
+    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('1'), message: '', target: sha('1') });
+    s.project.branches.set('feature', [sha('1')]);
+    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
+    addMergeRequest(s.project, 5, [sha('2')]);
+
+    expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);
+    expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);
+    await eventually(() => (s.project.statuses.filter((st) => st.sha === sha('2') && st.status === 'failed').length === 2 ? true : undefined), 20_000, 'two failed statuses');
+
+    // The CLI reads the same cluster: both deliveries, each an event job run to the end.
+    const completed = await eventually(async () => {
+      const io = captureIo({ env: s.env });
+      expect(await main(['jobs', '--events', '--json'], io)).toBe(0);
+      const rows = io.stdout().trim().split('\n').map((line) => JSON.parse(line) as { state: string; what: string });
+      return rows.length === 2 && rows.every((r) => r.state === 'completed') ? rows : undefined;
+    }, 20_000, 'two completed event jobs listed by pyrelease jobs');
+    expect(completed.map((r) => r.what)).toEqual(['MR !5 opened', 'MR !5 opened']);
+    expect(s.project.notes.filter((n) => n.noteable.type === 'MergeRequest')).toHaveLength(1);
+  });
+
+  it('spaces GitHub comments of two processes on one installation through the cluster', async () => {
+    const prefix = `{pyrelease-cluster-pacing-${randomBytes(4).toString('hex')}}`;
+    const target = { url: await cluster.urlNotOwning(prefix), cluster: true };
+    const [one, two] = [openFailFast(target, 'pyrelease-test-pacing-1'), openFailFast(target, 'pyrelease-test-pacing-2')];
+    try {
+      await Promise.all([one, two].map((c) => new Promise((ready) => c.once('ready', ready))));
+      const log = createLogger('silent');
+      const [a, b] = [sharedPacing(one, prefix, log, 400), sharedPacing(two, prefix, log, 400)];
+      const timed = async (work: () => Promise<unknown>): Promise<number> => {
+        const started = performance.now();
+        await work();
+        return performance.now() - started;
+      };
+      expect(await timed(() => a.wait(7))).toBeLessThan(200);
+      expect(await timed(() => b.wait(7))).toBeGreaterThanOrEqual(300);
+    } finally {
+      one.disconnect();
+      two.disconnect();
+    }
+  });
+
+  it.each(['{pyrelease}', 'acme{team-1}:x', '{}{pyrelease}', 'pyrelease'])('agrees with the cluster on whether %s keeps a prefix\'s keys in one slot', async (prefix) => {
+    const client = new Redis(cluster.nodes[0]?.url ?? '');
+    try {
+      const slots = new Set<number>();
+      for (const suffix of ['inbox:events', 'delivery:gitlab-1', 'publish:meta', 'github-pacing:7', 'comment-lock:x']) slots.add(Number(await client.cluster('KEYSLOT', `${prefix}:${suffix}`)));
+      expect(slots.size === 1).toBe(hasHashTag(prefix));
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('a Redis in the other mode than the settings say', () => {
+  it('is told apart at start, both ways, and an unreachable Redis is left to the usual reports', async () => {
+    const node = cluster.nodes[0]?.url ?? '';
+    expect(await redisModeMismatch({ url: node, cluster: false })).toMatch(/^REDIS_URL names a node of a Redis Cluster: set PYRELEASE_REDIS_CLUSTER=true/);
+    expect(await redisModeMismatch({ url: node, cluster: true })).toBeNull();
+    expect(await redisModeMismatch({ url: TEST_REDIS_URL, cluster: true })).toMatch(/does not run in cluster mode/);
+    expect(await redisModeMismatch({ url: TEST_REDIS_URL, cluster: false })).toBeNull();
+    expect(await redisModeMismatch({ url: `redis://127.0.0.1:${await freePort()}`, cluster: true })).toBeNull();
+  });
+
+  it.each([['worker'], ['jobs']])('stops `pyrelease %s` with one clear line instead of MOVED errors', { timeout: 20_000 }, async (command) => {
+    const io = captureIo({ env: { REDIS_URL: cluster.nodes[1]?.url ?? '', PYRELEASE_QUEUE_PREFIX: '{pyrelease-cluster-mode}' } });
+    expect(await main([command], io)).toBe(1);
+    expect(io.stderr()).toMatch(/^pyrelease( jobs)?: REDIS_URL names a node of a Redis Cluster: set PYRELEASE_REDIS_CLUSTER=true[^\n]*\n$/);
+  });
+});
