@@ -128,3 +128,89 @@ describe('PrivateRedisCluster.close', () => {
     await expect(cluster.close()).resolves.toBeUndefined();
   }, 30_000);
 });
+
+describe('startRedisCluster({ replicas: 1 })', () => {
+  let cluster: PrivateRedisCluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ replicas: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  }, 60_000);
+
+  it('starts three masters, each with one replica, the masters splitting every slot', async () => {
+    expect(cluster.nodes).toHaveLength(6);
+    expect(new Set(cluster.nodes.map((node) => node.port)).size).toBe(6);
+    const masters = cluster.nodes.filter((node) => node.role === 'master').map((node) => node.port);
+    const replicas = cluster.nodes.filter((node) => node.role === 'replica').map((node) => node.port);
+    expect(masters).toHaveLength(3);
+    expect(replicas).toHaveLength(3);
+
+    // The role the helper reports is the one each node gives itself.
+    for (const node of cluster.nodes) {
+      const [role] = await withPlainClient(node.url, (client) => client.role());
+      expect(role, `node ${node.port}`).toBe(node.role === 'master' ? 'master' : 'slave');
+      const info = await withPlainClient(node.url, async (client) => String(await client.cluster('INFO')));
+      expect(info, `node ${node.port}`).toContain('cluster_state:ok');
+      expect(info, `node ${node.port}`).toContain('cluster_known_nodes:6');
+    }
+
+    const ranges = await withPlainClient(cluster.nodes[0]!.url, (client) => client.cluster('SLOTS'));
+    const map = ranges
+      .map(([start, end, owner, ...others]) => ({ start, end, port: Number(owner?.[1]), replicas: others.map((other) => Number(other[1])) }))
+      .sort((a, b) => a.start - b.start);
+    let next = 0;
+    for (const range of map) {
+      expect(range.start).toBe(next);
+      expect(masters).toContain(range.port);
+      expect(range.replicas).toHaveLength(1);
+      expect(replicas).toContain(range.replicas[0]);
+      next = range.end + 1;
+    }
+    expect(next).toBe(SLOT_COUNT);
+    expect(new Set(map.map((range) => range.port))).toEqual(new Set(masters));
+    expect(new Set(map.flatMap((range) => range.replicas))).toEqual(new Set(replicas));
+  });
+
+  it('hands the slot of a killed master to its replica, which still has the value written before', async () => {
+    const key = '{pyrelease}:failover';
+    const value = `v-${Date.now()}`;
+    const notOwning = await cluster.urlNotOwning('{pyrelease}');
+    const owner = await cluster.urlOwning('{pyrelease}');
+    expect(notOwning).not.toBe(owner);
+    expect(cluster.nodes.find((node) => node.url === notOwning)?.role).toBe('master');
+    expect(cluster.nodes.find((node) => node.url === owner)?.role).toBe('master');
+
+    const clusterClient = new Cluster([notOwning]);
+    try {
+      expect(await clusterClient.set(key, value)).toBe('OK');
+    } finally {
+      clusterClient.disconnect();
+    }
+    // The replica has the write before its master dies, so the failover cannot lose it.
+    const ownerClient = plainClient(owner);
+    try {
+      expect(await ownerClient.wait(1, 2000)).toBe(1);
+    } finally {
+      ownerClient.disconnect();
+    }
+
+    const killedAt = Date.now();
+    await cluster.kill(owner);
+    expect(await accepts(Number(new URL(owner).port))).toBe(false);
+    const newOwner = await cluster.waitForOwner('{pyrelease}', { notUrl: owner });
+    const failoverMs = Date.now() - killedAt;
+
+    expect(newOwner).not.toBe(owner);
+    expect(cluster.nodes.find((node) => node.url === newOwner)?.role).toBe('replica');
+    expect(failoverMs).toBeLessThan(30_000);
+    expect(await cluster.urlOwning('{pyrelease}')).toBe(newOwner);
+    expect(await withPlainClient(newOwner, (client) => client.get(key))).toBe(value);
+    // A master that does not own the slot, among the ones still running.
+    const stillNotOwning = await cluster.urlNotOwning('{pyrelease}');
+    expect([owner, newOwner]).not.toContain(stillNotOwning);
+    expect(cluster.nodes.find((node) => node.url === stillNotOwning)?.role).toBe('master');
+  }, 60_000);
+});
