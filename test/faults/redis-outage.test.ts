@@ -6,8 +6,8 @@ import { startPrivateRedis } from '../helpers/redis-server.js';
 import type { AppendFsync, PrivateRedis } from '../helpers/redis-server.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
-import type { Answer, BothForges } from './helpers/both-forges.js';
-import { changeDeliveries, releaseDeliveries } from './helpers/deliveries.js';
+import type { BothForges } from './helpers/both-forges.js';
+import { deliver, deliveriesFor, send } from './helpers/deliveries.js';
 import type { Delivery } from './helpers/deliveries.js';
 
 let h: BothForges | undefined;
@@ -19,25 +19,6 @@ afterEach(async () => {
   h = undefined;
   redis = undefined;
 });
-
-function deliveriesFor(s: BothForges, changes: number): Delivery[] {
-  return [...releaseDeliveries(s), ...changeDeliveries(s, changes)];
-}
-
-const send = (s: BothForges, d: Delivery): Promise<Answer> => (d.forge === 'gitlab' ? s.sendGitlab(d.event, d.payload, d.id) : s.sendGithub(d.event, d.payload, d.id));
-
-/** Sends until a 2xx, as GitLab (and a redelivering GitHub App) would, at most `tries` times. */
-async function deliver(s: BothForges, d: Delivery, tries = 40): Promise<Answer[]> {
-  const answers: Answer[] = [];
-  for (let i = 0; i < tries; i++) {
-    const a = await send(s, d);
-    answers.push(a);
-    if (a.status < 300) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return answers;
-}
-
 
 it('answers 503 fast while Redis is down, and queues and processes the resent deliveries once when it is back', { timeout: 180_000 }, async () => {
   redis = await startPrivateRedis();

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../../src/config.js';
 import { EVENT_QUEUE, EVENT_QUEUES } from '../../../src/jobs/event-job.js';
 import { inboxState } from '../../../src/jobs/event-inbox.js';
+import { redisConnection } from '../../../src/jobs/queues.js';
 import { startService } from '../../../src/main.js';
 import type { RunningService } from '../../../src/main.js';
 import type { PUBLISH_QUEUE } from '../../../src/jobs/publish-job.js';
@@ -84,6 +85,21 @@ async function fixtureFiles(fixture: FixtureProject, version: string | undefined
   return { dir, files: await filesOf(dir) };
 }
 
+/** Removes every key under the prefix; a Redis already gone has nothing left to clean. */
+async function removeKeys(redis: Redis, prefix: string): Promise<void> {
+  try {
+    let cursor = '0';
+    for (let i = 0; i < 10_000; i++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } catch {
+    // a private Redis already closed
+  }
+}
+
 async function timedPost(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(15_000) });
@@ -117,7 +133,7 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
   const ghIndex = await startFakeIndex({ users: { __token__: ghIndexToken } });
   const dataDir = await mkdtemp(join(tmpdir(), 'pyrelease-faults-'));
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const prefix = `{pyrelease-faults-${randomBytes(6).toString('hex')}}`;
+  const prefix = options.env?.['PYRELEASE_QUEUE_PREFIX'] ?? `{pyrelease-faults-${randomBytes(6).toString('hex')}}`;
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -150,7 +166,7 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
   const log = pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) });
   const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers: options.runWorkers ?? true });
 
-  const inspector = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const inspector = redisConnection({ url: redisUrl, cluster: env['PYRELEASE_REDIS_CLUSTER'] === 'true' }, 'pyrelease-faults-inspector');
   inspector.on('error', () => undefined);
   const queues = new Map<string, Queue>();
   const queueOf = (name: string): Queue => {
@@ -214,19 +230,8 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
     async close() {
       await self.service.close();
       for (const q of queues.values()) await q.close();
-      // Remove every key under this run's prefix.
-      try {
-        if (inspector.status === 'wait') await inspector.connect();
-        let cursor = '0';
-        for (let i = 0; i < 10_000; i++) {
-          const [next, keys] = await inspector.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          if (keys.length > 0) await inspector.del(...keys);
-          cursor = next;
-          if (cursor === '0') break;
-        }
-      } catch {
-        // Redis is gone (a private one already closed): nothing left to clean.
-      }
+      // A private cluster goes with all its keys; on one Redis SCAN finds this run's.
+      if (inspector instanceof Redis) await removeKeys(inspector, prefix);
       inspector.disconnect();
       await gitlab.close();
       await github.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BothForges } from './both-forges.js';
+import type { Answer, BothForges } from './both-forges.js';
 import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './payloads.js';
 
 /** One webhook delivery as a forge would send it, with its own delivery id. */
@@ -26,4 +26,24 @@ export function changeDeliveries(s: BothForges, changes: number): Delivery[] {
     out.push({ forge: 'github', event: 'pull_request', payload: githubPullRequest(s.repo, n, sha('2')), id: randomUUID() });
   }
   return out;
+}
+
+/** Both releases, then `changes` change requests on each forge. */
+export function deliveriesFor(s: BothForges, changes: number): Delivery[] {
+  return [...releaseDeliveries(s), ...changeDeliveries(s, changes)];
+}
+
+/** Sends one delivery to the service once. */
+export const send = (s: BothForges, d: Delivery): Promise<Answer> => (d.forge === 'gitlab' ? s.sendGitlab(d.event, d.payload, d.id) : s.sendGithub(d.event, d.payload, d.id));
+
+/** Sends until a 2xx, as GitLab (and a redelivering GitHub App) would, at most `tries` times. */
+export async function deliver(s: BothForges, d: Delivery, tries = 40): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < tries; i++) {
+    const a = await send(s, d);
+    answers.push(a);
+    if (a.status < 300) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return answers;
 }
