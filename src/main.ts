@@ -11,7 +11,7 @@ import { adminHttp } from './http/admin-routes.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
 import { EVENT_QUEUES } from './jobs/event-job.js';
-import { inboxState, pushEvent } from './jobs/event-inbox.js';
+import { inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
 import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
 import type { Logger } from './logger.js';
@@ -111,7 +111,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const queueConnection = producerConnection(redis, 'pyrelease-web-queues');
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
   // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
-  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
+  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event, replicaAck(config)), 3000, 'enqueue');
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
   const observed = observedQueues(queueConnection, config.queuePrefix, [...EVENT_QUEUES, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);

@@ -109,3 +109,31 @@ export async function redisModeMismatch(target: RedisTarget, timeoutMs = 2000): 
     probe.disconnect();
   }
 }
+
+/**
+ * The hash slot of a key, as Redis Cluster computes it: CRC16 (XMODEM) of the key, or of
+ * its hash tag when it has one, modulo 16384.
+ */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(hashed, 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+/**
+ * The connection a command about `key` goes to: on a cluster, the client's connection to
+ * the master of the key's slot as the client last learned it. For what only makes sense on
+ * the connection that wrote (WAIT), and so cannot be sent through the cluster client, which
+ * sends a command without keys to any node. undefined: the slot's master is not known yet.
+ */
+export function connectionFor(redis: RedisClient, key: string): Redis | undefined {
+  if (redis instanceof Redis) return redis;
+  const master = redis.slots[keySlot(key)]?.[0];
+  return redis.nodes('master').find((node) => `${node.options.host}:${node.options.port}` === master);
+}

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { clusterOptions, openRedis, redisTarget } from '../src/redis-client.js';
+import { clusterOptions, connectionFor, keySlot, openRedis, redisTarget } from '../src/redis-client.js';
 
 const options = { connectionName: 'pyrelease-test', maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, connectTimeout: 2000 };
 
@@ -35,6 +35,32 @@ describe('Redis connections', () => {
     } finally {
       single.disconnect();
       cluster.disconnect();
+    }
+  });
+});
+
+describe('keySlot', () => {
+  it.each([
+    ['somekey', 11058],
+    ['foo{hash_tag}', 2515],
+    ['bar{hash_tag}', 2515],
+  ])('puts %s in slot %i, as the CLUSTER KEYSLOT documentation does', (key, slot) => {
+    expect(keySlot(key)).toBe(slot);
+  });
+
+  it('hashes only a non-empty tag, the first one', () => {
+    expect(keySlot('{pyrelease}:inbox:events')).toBe(keySlot('pyrelease'));
+    expect(keySlot('{}{pyrelease}')).toBe(keySlot('{}{pyrelease}'));
+    expect(keySlot('{}{pyrelease}')).not.toBe(keySlot('pyrelease'));
+    expect(keySlot('{a}{b}')).toBe(keySlot('a'));
+  });
+
+  it('gives a single Redis\'s connection itself as the one for any key', () => {
+    const single = new Redis('redis://127.0.0.1:1', { lazyConnect: true });
+    try {
+      expect(connectionFor(single, '{x}:y')).toBe(single);
+    } finally {
+      single.disconnect();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
-import { pushEvent } from '../jobs/event-inbox.js';
+import { pushEvent, replicaAck } from '../jobs/event-inbox.js';
 import type { Logger } from '../logger.js';
 import { openFailFast, redisTarget } from '../redis-client.js';
 import { createServiceMetrics } from '../observability/service-metrics.js';
@@ -21,7 +21,7 @@ export async function startWorkerProcess(options: { config: Config; server: Serv
   const [gitlab, github] = await Promise.all([connectGitlab(config, log), connectGithub(config, log)]);
   // The sweep queues events like the web side does.
   const producer = openFailFast(redisTarget(config), 'pyrelease-worker-producer');
-  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event), 3000, 'enqueue');
+  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event, replicaAck(config)), 3000, 'enqueue');
   // Counted here too (a worker has no /metrics of its own; the web process exposes queue state).
   const metrics = createServiceMetrics({ queues: [] });
   const workers = await startServiceWorkers({ config, server, env, log, forges: forgeRouter(gitlab, github), github, enqueue, metrics });

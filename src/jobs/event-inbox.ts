@@ -1,5 +1,8 @@
 import type { RedisClient } from '../redis-client.js';
 import type { RepoEvent } from '../core/events.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { connectionFor } from '../redis-client.js';
 import { eventJobId } from './event-job.js';
 
 /**
@@ -29,11 +32,15 @@ function deliveryKey(prefix: string, jobId: string): string {
 // The SET NX and the XADD in one script: both happen or neither, so a delivery is never
 // remembered as seen without its entry (a duplicate of it would then be dropped and the
 // delivery lost), and a repeat adds nothing. Both keys share the prefix's hash tag.
+// A repeat still writes (the id's TTL again): WAIT counts replicas up to this connection's
+// last write, so after a repeat it also covers the first write, which another web process
+// may have made and which may not have reached a replica yet.
 const PUSH_SCRIPT = `
 if redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then
   redis.call('XADD', KEYS[2], '*', 'job', ARGV[2], 'name', ARGV[3], 'data', ARGV[4])
   return 1
 end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 0`;
 
 type WithPush = RedisClient & { pyreleasePushEvent(deliveryKey: string, inbox: string, ttl: number, jobId: string, name: string, data: string): Promise<number> };
@@ -45,15 +52,44 @@ function withPush(redis: RedisClient): WithPush {
   return r;
 }
 
+/** How many Redis replicas must hold a delivery before it counts as stored, and how long to wait for them. */
+export interface ReplicaAck {
+  readonly replicas: number;
+  readonly timeoutMs: number;
+}
+
+/** The settings' replica acknowledgement: WAIT's 1 s fits well inside the 3 s an enqueue may take. */
+export function replicaAck(config: Pick<Config, 'redisWaitReplicas'>): ReplicaAck {
+  return { replicas: config.redisWaitReplicas, timeoutMs: 1000 };
+}
+
 /**
  * Queues a delivery once: `created` is false for a delivery id seen in the last
  * DELIVERY_TTL_SECONDS. The event was validated by the forge mapper's schemas; the
  * event worker validates it again on its way out of Redis.
+ *
+ * With `ack.replicas` > 0 the write is followed by WAIT on the same connection: Redis
+ * replicates asynchronously, and a master that dies before its replica has a write loses
+ * it in the failover. Fewer replicas in time rejects (a 503; the forge resends, and the
+ * resend's WAIT covers this write). Not one pipeline: ioredis does not follow a cluster's
+ * MOVED for a pipeline whose WAIT succeeded on the old node, and stays on it for good.
  */
-export async function pushEvent(redis: RedisClient, prefix: string, event: RepoEvent): Promise<{ jobId: string; created: boolean }> {
+export async function pushEvent(redis: RedisClient, prefix: string, event: RepoEvent, ack: ReplicaAck = { replicas: 0, timeoutMs: 0 }): Promise<{ jobId: string; created: boolean }> {
   const jobId = eventJobId(event);
-  const added = await withPush(redis).pyreleasePushEvent(deliveryKey(prefix, jobId), inboxKey(prefix), DELIVERY_TTL_SECONDS, jobId, event.kind, JSON.stringify({ event }));
+  const key = deliveryKey(prefix, jobId);
+  const added = await withPush(redis).pyreleasePushEvent(key, inboxKey(prefix), DELIVERY_TTL_SECONDS, jobId, event.kind, JSON.stringify({ event }));
+  if (ack.replicas > 0) await waitForReplicas(redis, key, ack);
   return { jobId, created: added === 1 };
+}
+
+async function waitForReplicas(redis: RedisClient, key: string, ack: ReplicaAck): Promise<void> {
+  // WAIT counts the replicas that have this connection's writes: it must go where the
+  // script went (on a cluster, the connection to the slot's master).
+  const connection = connectionFor(redis, key);
+  const acked = connection === undefined ? 0 : await connection.wait(ack.replicas, ack.timeoutMs);
+  if (acked < ack.replicas) {
+    throw new AppError('network', `${acked} of ${ack.replicas} Redis replicas had the delivery within ${ack.timeoutMs} ms`, { retryable: true });
+  }
 }
 
 /** Entries not yet turned into jobs, and when the oldest of them was written. */

@@ -6,7 +6,7 @@ import { main } from '../../src/cli.js';
 import { hasHashTag } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { sharedPacing } from '../../src/platforms/github/shared-pacing.js';
-import { openFailFast, redisModeMismatch } from '../../src/redis-client.js';
+import { connectionFor, keySlot, openFailFast, redisModeMismatch } from '../../src/redis-client.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
 import { freePort } from '../helpers/redis-server.js';
 import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
@@ -148,6 +148,23 @@ describe('on a Redis Cluster (PYRELEASE_REDIS_CLUSTER=true, REDIS_URL a node tha
     }
   });
 
+  it('computes each key\'s slot as the cluster does, and knows the connection to its master', async () => {
+    const client = new Redis(cluster.nodes[0]?.url ?? '');
+    const clustered = openFailFast({ url: cluster.nodes[0]?.url ?? '', cluster: true }, 'pyrelease-test-slots');
+    try {
+      await new Promise((ready) => clustered.once('ready', ready));
+      for (const key of ['{pyrelease}:inbox:events', 'plain-key', 'ümlaut-✓-{tag}', '{}{x}', 'a{}b', '{{x}}', String.fromCodePoint(0x1f600)]) {
+        expect(keySlot(key), key).toBe(Number(await client.cluster('KEYSLOT', key)));
+        const owner = await cluster.urlOwning(key);
+        const connection = connectionFor(clustered, key);
+        expect(`redis://${connection?.options.host}:${connection?.options.port}`, key).toBe(owner);
+      }
+    } finally {
+      client.disconnect();
+      clustered.disconnect();
+    }
+  });
+
   it.each(['{pyrelease}', 'acme{team-1}:x', '{}{pyrelease}', 'pyrelease'])('agrees with the cluster on whether %s keeps a prefix\'s keys in one slot', async (prefix) => {
     const client = new Redis(cluster.nodes[0]?.url ?? '');
     try {
@@ -174,5 +191,48 @@ describe('a Redis in the other mode than the settings say', () => {
     const io = captureIo({ env: { REDIS_URL: cluster.nodes[1]?.url ?? '', PYRELEASE_QUEUE_PREFIX: '{pyrelease-cluster-mode}' } });
     expect(await main([command], io)).toBe(1);
     expect(io.stderr()).toMatch(/^pyrelease( jobs)?: REDIS_URL names a node of a Redis Cluster: set PYRELEASE_REDIS_CLUSTER=true[^\n]*\n$/);
+  });
+});
+
+/** The replica of the master at `masterUrl`, from CLUSTER NODES (`<id> <ip:port@bus> <flags> <master id> ...`). */
+async function replicaOf(c: PrivateRedisCluster, masterUrl: string): Promise<string> {
+  const client = new Redis(masterUrl);
+  try {
+    const lines = String(await client.cluster('NODES')).trim().split('\n').map((line) => line.split(' '));
+    const port = new URL(masterUrl).port;
+    const master = lines.find((f) => f[1]?.split('@')[0]?.endsWith(`:${port}`));
+    const replica = lines.find((f) => f[3] === master?.[0]);
+    const url = c.nodes.find((n) => replica?.[1]?.split('@')[0]?.endsWith(`:${n.port}`))?.url;
+    if (url === undefined) throw new Error(`no replica of ${masterUrl}`);
+    return url;
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('with PYRELEASE_REDIS_WAIT_REPLICAS=1, on a cluster whose masters have a replica each', () => {
+  let replicated: PrivateRedisCluster;
+  beforeAll(async () => {
+    replicated = await startRedisCluster({ replicas: 1 });
+  }, 60_000);
+  afterAll(async () => {
+    await replicated?.close();
+  });
+
+  it('answers 200 once the replica of the prefix\'s master has the delivery, and 503 while that replica is away', { timeout: 60_000 }, async () => {
+    const prefix = `{pyrelease-wait-${randomBytes(4).toString('hex')}}`;
+    svc = await gitlabService({ env: { REDIS_URL: await replicated.urlNotOwning(prefix), PYRELEASE_REDIS_CLUSTER: 'true', PYRELEASE_QUEUE_PREFIX: prefix, PYRELEASE_REDIS_WAIT_REPLICAS: '1' } });
+    const s = svc;
+    const push = () => ({ ...fixture('push'), ref: 'refs/heads/main', before: '0'.repeat(40), after: sha('c'), checkout_sha: sha('c'), project_id: s.project.id, project: projectBlock(s), commits: [] });
+    expect(await s.send('Push Hook', push())).toMatchObject({ status: 200, body: { status: 'queued' } });
+
+    // The other masters keep their replicas: a WAIT sent anywhere but the prefix's master would still count one.
+    await replicated.kill(await replicaOf(replicated, await replicated.urlOwning(prefix)));
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      expect(await s.send('Push Hook', push())).toEqual({ status: 503, body: { status: 'unavailable' } });
+      expect(performance.now() - started).toBeLessThan(3500);
+    }
+    expect(s.logLines.some((line) => line.includes('"outcome":"unavailable"'))).toBe(true);
   });
 });

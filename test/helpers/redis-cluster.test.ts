@@ -212,5 +212,16 @@ describe('startRedisCluster({ replicas: 1 })', () => {
     const stillNotOwning = await cluster.urlNotOwning('{pyrelease}');
     expect([owner, newOwner]).not.toContain(stillNotOwning);
     expect(cluster.nodes.find((node) => node.url === stillNotOwning)?.role).toBe('master');
+
+    // Restarted, the old master rejoins as the replica of the one that took over.
+    await cluster.restart(owner);
+    await expect(cluster.restart(owner)).rejects.toThrow('still running');
+    const deadline = Date.now() + 20_000;
+    let role = '';
+    while (Date.now() < deadline && role !== 'slave') {
+      role = String((await withPlainClient(owner, (client) => client.call('ROLE')) as unknown[])[0]);
+      if (role !== 'slave') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(role).toBe('slave');
   }, 60_000);
 });

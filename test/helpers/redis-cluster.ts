@@ -31,6 +31,12 @@ export interface PrivateRedisCluster {
   /** SIGKILLs the node at `url`, as a crash (no AOF fsync, no goodbye); resolves once it has exited. */
   kill(url: string): Promise<void>;
   /**
+   * Starts a killed node again on its port and dir, as an orchestrator restarts a crashed
+   * container: it reads its nodes.conf and AOF back and, if its replica took over meanwhile,
+   * rejoins as that one's replica. Resolves once it accepts connections.
+   */
+  restart(url: string): Promise<void>;
+  /**
    * Polls the running nodes until they all say cluster_state:ok and agree that one running
    * master, other than `notUrl`, owns the slot of `key`; resolves with that master's url.
    * Rejects after `timeoutMs` (30 s) with what each running node said last.
@@ -56,7 +62,8 @@ interface RunningNode {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
-  readonly child: ChildProcess;
+  /** Replaced by restart(). */
+  child: ChildProcess;
 }
 
 const MASTER_COUNT = 3;
@@ -419,6 +426,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         node.child.once('exit', () => resolve());
         node.child.kill('SIGKILL');
       });
+    },
+    async restart(url) {
+      const node = nodes.find((candidate) => candidate.url === url);
+      if (node === undefined) throw new Error(`${url} is not a node of this cluster`);
+      if (isRunning(node)) throw new Error(`${url} is still running`);
+      node.child = await launch(node.port, node.dir);
     },
     async waitForOwner(key, { notUrl, timeoutMs = WAIT_FOR_OWNER_TIMEOUT_MS } = {}) {
       const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RepoEvent } from '../../src/core/events.js';
+import { isAppError } from '../../src/errors.js';
 import { eventJobId } from '../../src/jobs/event-job.js';
 import { DELIVERY_TTL_SECONDS, inboxKey, inboxState, pushEvent } from '../../src/jobs/event-inbox.js';
 import { redisConnection } from '../../src/jobs/queues.js';
@@ -51,6 +52,27 @@ describe('pushEvent', () => {
     await redis.script('FLUSH');
     expect((await pushEvent(redis, prefix, tagEvent('d-6'))).created).toBe(true);
     expect((await pushEvent(redis, prefix, tagEvent('d-6'))).created).toBe(false);
+  });
+
+  it('remembers a delivery id again for the whole TTL when it is delivered again', async () => {
+    const { jobId } = await pushEvent(redis, prefix, tagEvent('d-7'));
+    await redis.expire(`${prefix}:delivery:${jobId}`, 60);
+    expect((await pushEvent(redis, prefix, tagEvent('d-7'))).created).toBe(false);
+    expect(await redis.ttl(`${prefix}:delivery:${jobId}`)).toBeGreaterThan(DELIVERY_TTL_SECONDS - 60);
+  });
+
+  it('with replicas asked for and none there, stores the delivery but refuses to call it stored', async () => {
+    const ack = { replicas: 1, timeoutMs: 200 };
+    const started = performance.now();
+    const refused = await pushEvent(redis, prefix, tagEvent('d-8'), ack).then(() => null, (error: unknown) => error);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(isAppError(refused) && refused.code === 'network' && refused.retryable).toBe(true);
+    expect((refused as Error).message).toBe('0 of 1 Redis replicas had the delivery within 200 ms');
+    // Written on the primary all the same: the forge's resend is a duplicate, and waits again.
+    await expect(pushEvent(redis, prefix, tagEvent('d-8'), ack)).rejects.toThrow('0 of 1 Redis replicas');
+    expect((await pushEvent(redis, prefix, tagEvent('d-8'))).created).toBe(false);
+    const jobs = (await redis.xrange(inboxKey(prefix), '-', '+')).map((e) => fieldsOf(e[1])['job']);
+    expect(jobs.filter((j) => j === eventJobId(tagEvent('d-8')))).toHaveLength(1);
   });
 
   it('reports how many entries wait and when the oldest was written', async () => {
