@@ -95,7 +95,7 @@ function connected(redis: RedisClient, ms: number): Promise<void> {
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, server, env, log } = options;
-  const redis = redisTarget(config);
+  const redisAt = redisTarget(config);
   // Each part is loaded only when configured, and a web process without workers loads only
   // the receiving halves: neither @gitbeaker nor Probot (until a `/pyrelease check` comment
   // needs a pull request read), nor the build and upload code.
@@ -107,8 +107,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // builds a Pipeline per tick and copies into it every script defined on the connection,
   // and BullMQ defines dozens on a connection it uses: sharing one made that copy about a
   // tenth of the web process's time per webhook (CPU profile, one sender, 2026-12-03).
-  const producer = producerConnection(redis, 'pyrelease-web');
-  const queueConnection = producerConnection(redis, 'pyrelease-web-queues');
+  const producer = producerConnection(redisAt, 'pyrelease-web');
+  const queueConnection = producerConnection(redisAt, 'pyrelease-web-queues');
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
   // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
   const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event, replicaAck(config)), 3000, 'enqueue');

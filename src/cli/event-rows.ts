@@ -51,7 +51,7 @@ export async function eventRows(redis: RedisClient, prefix: string, queues: Read
       ...describeEvent(moved.data.event),
       attempts: 0,
       failedReason: null,
-      // A stream entry id is `<milliseconds>-<sequence>`, the time RedisClient stored the delivery.
+      // A stream entry id is `<milliseconds>-<sequence>`, the time Redis stored the delivery.
       createdAt: new Date(Number(moved.id.split('-')[0])).toISOString(),
     });
   }

@@ -25,7 +25,7 @@ export interface LockTimings {
 
 /**
  * SET NX PX locks under `prefix`. The lock is an optimisation, never a condition: when it
- * cannot be had in time, or RedisClient refuses, the work runs without it, and what it protects
+ * cannot be had in time, or Redis refuses, the work runs without it, and what it protects
  * must stay correct unlocked (own-comment.ts keeps one comment either way).
  */
 export function redisTargetLock(redis: RedisClient, prefix: string, log: Logger, timings: LockTimings = { ttlMs: 60_000, waitMs: 30_000, pollMs: 100 }): TargetLock {
@@ -40,7 +40,7 @@ export function redisTargetLock(redis: RedisClient, prefix: string, log: Logger,
           await new Promise((resolve) => setTimeout(resolve, timings.pollMs));
         }
       } catch (error) {
-        // RedisClient away (a worker's connection queues commands until it is back) or refusing.
+        // Redis away (a worker's connection queues commands until it is back) or refusing.
         // A SET that lands after we gave up leaves a lock nobody releases: it expires after
         // ttlMs, and meanwhile others wait at most waitMs for it.
         held = false;

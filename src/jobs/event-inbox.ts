@@ -12,9 +12,9 @@ import { eventJobId } from './event-job.js';
  *
  * Why not add the BullMQ job in the request: with 50 writes in flight, BullMQ's add plus a
  * SET NX cost the calling process 64 µs of CPU per delivery (job serialisation, msgpack, a
- * long EVALSHA) and RedisClient 40 µs; this script 23 µs and 10 µs, and one at a time its round
+ * long EVALSHA) and Redis 40 µs; this script 23 µs and 10 µs, and one at a time its round
  * trip is 147 µs instead of 414 (`node bench/enqueue.js`, bench/README.md, 2026-12-03). The
- * entry is as durable as a job: the same RedisClient, written by one command.
+ * entry is as durable as a job: the same Redis, written by one command.
  */
 
 /** Stream of deliveries waiting to become event jobs; outside BullMQ's `<prefix>:events:*` keys. */
@@ -47,7 +47,7 @@ type WithPush = RedisClient & { pyreleasePushEvent(deliveryKey: string, inbox: s
 
 function withPush(redis: RedisClient): WithPush {
   const r = redis as WithPush;
-  // defineCommand sends EVALSHA and falls back to EVAL when RedisClient lost its script cache.
+  // defineCommand sends EVALSHA and falls back to EVAL when Redis lost its script cache.
   if (typeof r.pyreleasePushEvent !== 'function') redis.defineCommand('pyreleasePushEvent', { numberOfKeys: 2, lua: PUSH_SCRIPT });
   return r;
 }
@@ -97,6 +97,6 @@ export async function inboxState(redis: RedisClient, prefix: string): Promise<{ 
   const key = inboxKey(prefix);
   const [length, head] = await Promise.all([redis.xlen(key), redis.xrange(key, '-', '+', 'COUNT', 1)]);
   const id = head[0]?.[0];
-  // A stream entry id is `<milliseconds>-<sequence>`, the time RedisClient wrote it.
+  // A stream entry id is `<milliseconds>-<sequence>`, the time Redis wrote it.
   return { length, oldestMs: id === undefined ? null : Number(id.split('-')[0]) };
 }

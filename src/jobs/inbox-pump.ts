@@ -10,7 +10,7 @@ import { inboxKey } from './event-inbox.js';
 
 /**
  * Moves the event inbox (event-inbox.ts) into the events queue. Every process that runs
- * an event worker runs one pump; any number share the inbox through one RedisClient consumer
+ * an event worker runs one pump; any number share the inbox through one Redis consumer
  * group, so each entry goes to one pump at a time.
  *
  * At least once, never lost: an entry is acknowledged and deleted only after its job was
@@ -60,7 +60,7 @@ export function entryToJob([id, fields]: Entry): Moved {
   return { id, name: field('name') ?? 'unknown', data, jobId, platform: typeof platform === 'string' ? platform : undefined };
 }
 
-// RedisClient names an error by the first word of its reply (NOGROUP, BUSYGROUP): that word is its code.
+// Redis names an error by the first word of its reply (NOGROUP, BUSYGROUP): that word is its code.
 function isNoGroup(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOGROUP');
 }
@@ -121,7 +121,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
     let start = '0-0';
     do {
       const [next, entries] = (await redis.xautoclaim(key, PUMP_GROUP, consumer, claimIdleMs, start, 'COUNT', batch)) as [string, Array<Entry | null>];
-      // Entries deleted while pending: RedisClient 7 drops them from the group, 6.2 lists them as null.
+      // Entries deleted while pending: Redis 7 drops them from the group, 6.2 lists them as null.
       const live = entries.filter((e): e is Entry => e !== null);
       if (live.length > 0) log.warn({ entries: live.length }, 'took over inbox entries of a pump that stopped before queueing them');
       await move(live);
@@ -161,11 +161,11 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       try {
         await step();
       } catch (error) {
-        // The stream was deleted (queues obliterated, RedisClient flushed): make the group again.
+        // The stream was deleted (queues obliterated, Redis flushed): make the group again.
         if (isNoGroup(error)) groupReady = false;
         else if (Date.now() - lastWarn > 10_000) {
           lastWarn = Date.now();
-          log.warn({ err: error instanceof Error ? error.message.slice(0, 200) : typeof error }, 'event inbox pump: RedisClient error, retrying');
+          log.warn({ err: error instanceof Error ? error.message.slice(0, 200) : typeof error }, 'event inbox pump: Redis error, retrying');
         }
         if (!stopping) await sleep(isNoGroup(error) ? 0 : 1000);
       }
@@ -178,7 +178,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
       stopping = true;
       // End a blocked read at once rather than wait up to blockMs for it. CLIENT UNBLOCK
       // makes it return as if it timed out, so no entry is handed to a pump that is going.
-      // Every wait here is bounded (RedisClient may be away) by withTimeout, which also clears its
+      // Every wait here is bounded (Redis may be away) by withTimeout, which also clears its
       // timer, so a process that closes the pump is not kept alive by one.
       try {
         if (blocked && clientId !== null && single !== null) {
@@ -195,7 +195,7 @@ export function startInboxPump(options: InboxPumpOptions): { readonly consumer: 
         // Only a name with nothing pending is removed: removing it would drop its pending entries from the group.
         if (pending.length === 0) await withTimeout(redis.xgroup('DELCONSUMER', key, PUMP_GROUP, consumer), 1000, 'removing the pump\'s name');
       } catch {
-        // RedisClient away: the name stays, and a later pump removes it once it has long been idle.
+        // Redis away: the name stays, and a later pump removes it once it has long been idle.
       }
     },
   };

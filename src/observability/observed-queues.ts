@@ -9,7 +9,7 @@ export interface ObservedQueues {
 
 /**
  * Read-only Queue handles for the metrics, the release page and the dashboard, on the
- * web process's fail-fast connection: a scrape while RedisClient is away answers quickly
+ * web process's fail-fast connection: a scrape while Redis is away answers quickly
  * instead of hanging. Creating a Queue adds no job and starts no worker.
  */
 export function observedQueues(connection: RedisClient, prefix: string, names: readonly string[]): ObservedQueues {

@@ -7,7 +7,7 @@ import { withTimeout } from '../../with-timeout.js';
  * (comments, releases) about 3 s apart per installation. @octokit/plugin-throttling does
  * that within one process; several worker processes on one installation would each keep
  * their own 3 s and together go faster. This pacer keeps one schedule per installation
- * in RedisClient, shared by every process on it.
+ * in Redis, shared by every process on it.
  *
  * The script reserves the next free slot: the later of now and the slot after the last
  * reservation, by Redis's clock (TIME), so that the processes' clocks do not matter. The
@@ -31,7 +31,7 @@ export function notifiesPeople(method: string, url: string): boolean {
 }
 
 export interface SharedPacing {
-  /** Waits for this installation's next slot. RedisClient away: does not wait (the process's own pacing still holds). */
+  /** Waits for this installation's next slot. Redis away: does not wait (the process's own pacing still holds). */
   wait(installationId: number): Promise<void>;
 }
 
