@@ -11,7 +11,7 @@ import { adminHttp } from './http/admin-routes.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
 import { EVENT_QUEUES } from './jobs/event-job.js';
-import { inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
+import { inboxKey, inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
 import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
 import type { Logger } from './logger.js';
@@ -127,7 +127,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       method: 'GET',
       path: '/readyz',
       handler: async (_req, res) => {
-        const redis = await withTimeout(producer.ping(), 1000, 'redis ping').then(() => 'ok', () => 'unreachable');
+        // A read of the inbox, not PING: on a cluster PING goes to any node, while webhooks
+        // need the master of the prefix's slot (down during a failover).
+        const redis = await withTimeout(producer.exists(inboxKey(config.queuePrefix)), 1000, 'redis ping').then(() => 'ok', () => 'unreachable');
         const forgesState = { gitlab: gitlab?.state ?? 'unconfigured', github: github?.state ?? 'unconfigured' };
         // A forge not read yet (unverified) is not ready either: it is read again in the background.
         const ready = redis === 'ok' && [forgesState.gitlab, forgesState.github].every((s) => s === 'ok' || s === 'unconfigured');

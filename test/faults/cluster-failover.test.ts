@@ -58,6 +58,9 @@ it('keeps every delivery once when the master holding the queues is SIGKILLed an
   const owner = await c.urlOwning(prefix);
   const killedAt = performance.now();
   await c.kill(owner);
+  // Not ready while the slot has no master (PING to any other node would still answer).
+  const readyz = async () => (await fetch(`${s.service.url}/readyz`)).json() as Promise<{ redis: string }>;
+  const whileDown = await readyz();
   const promoted = await c.waitForOwner(prefix, { notUrl: owner, timeoutMs: 60_000 });
   const failoverMs = performance.now() - killedAt;
   await c.restart(owner);
@@ -68,6 +71,8 @@ it('keeps every delivery once when the master holding the queues is SIGKILLed an
     `FAULTS cluster-failover ${JSON.stringify({ failoverMs: Math.round(failoverMs), restartedMs: Math.round(restartedMs), allAcceptedMs: Math.round(allAcceptedMs), deliveriesAroundKill: second.length, acceptedBeforeKill, neededRetry: answers.filter((r) => r.length > 1).length, maxTries: Math.max(...answers.map((r) => r.length)), statuses: [...new Set(answers.flat().map((a) => a.status))] })}`,
   );
   expect(promoted).not.toBe(owner);
+  expect(whileDown.redis).toBe('unreachable');
+  await eventually(async () => ((await readyz()).redis === 'ok' ? true : undefined), 10_000, '/readyz to see the new master');
   expect(answers.map((r) => r.at(-1)?.status)).toEqual(second.map(() => 200));
   // Every delivery, including those answered just before the kill and never resent, is one
   // completed job; both releases are published with each file once; each change request
