@@ -6,10 +6,10 @@ import { afterEach, expect, it } from 'vitest';
 import { eventually } from '../helpers/gitlab-service.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import type { PrivateRedisCluster } from '../helpers/redis-cluster.js';
-import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
+import { assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { BothForges } from './helpers/both-forges.js';
-import { deliver, deliveriesFor } from './helpers/deliveries.js';
+import { busyWithARelease, trickle } from './helpers/deliveries.js';
 
 let h: BothForges | undefined;
 let cluster: PrivateRedisCluster | undefined;
@@ -31,30 +31,17 @@ it('keeps every delivery once when the master holding the queues is SIGKILLed an
   // just before the kill could be missing on the replica that takes over.
   h = await bothForges({ redisUrl: await c.urlNotOwning(prefix), env: { PYRELEASE_REDIS_CLUSTER: 'true', PYRELEASE_QUEUE_PREFIX: prefix, PYRELEASE_REDIS_WAIT_REPLICAS: '1' } });
   const s = h;
-  await arrangeReleaseAndChanges(s, CHANGES);
-  const deliveries = deliveriesFor(s, CHANGES);
-  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
-  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
-  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
-  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  const { deliveries, second } = await busyWithARelease(s, CHANGES);
 
   // The second batch arrives one every 40 ms; the master dies once three of them have been
   // answered 200 (those are never resent). The rest are resent until accepted, as GitLab
   // retries and GitHub's redelivery would: through the failover, and until the killed node,
   // restarted as an orchestrator would, is the new master's replica (until then WAIT finds
   // no replica and the answer is 503).
-  let killed = false;
-  let acceptedBeforeKill = 0;
-  const during = Promise.all(
-    second.map(async (d, i) => {
-      await new Promise((r) => setTimeout(r, i * 40));
-      const answers = await deliver(s, d, 120);
-      if (!killed && answers.length === 1 && answers[0]?.status === 200) acceptedBeforeKill += 1;
-      return answers;
-    }),
-  );
-  await eventually(async () => (acceptedBeforeKill >= 3 ? true : undefined), 10_000, 'three deliveries answered before the kill');
-  killed = true;
+  const during = trickle(s, second, 120);
+  await eventually(async () => (during.acceptedAtOnce() >= 3 ? true : undefined), 10_000, 'three deliveries answered before the kill');
+  during.freeze();
+  const acceptedBeforeKill = during.acceptedAtOnce();
   const owner = await c.urlOwning(prefix);
   const killedAt = performance.now();
   await c.kill(owner);
@@ -65,7 +52,7 @@ it('keeps every delivery once when the master holding the queues is SIGKILLed an
   const failoverMs = performance.now() - killedAt;
   await c.restart(owner);
   const restartedMs = performance.now() - killedAt;
-  const answers = await during;
+  const answers = await during.answers;
   const allAcceptedMs = performance.now() - killedAt;
   console.log(
     `FAULTS cluster-failover ${JSON.stringify({ failoverMs: Math.round(failoverMs), restartedMs: Math.round(restartedMs), allAcceptedMs: Math.round(allAcceptedMs), deliveriesAroundKill: second.length, acceptedBeforeKill, neededRetry: answers.filter((r) => r.length > 1).length, maxTries: Math.max(...answers.map((r) => r.length)), statuses: [...new Set(answers.flat().map((a) => a.status))] })}`,

@@ -7,7 +7,7 @@ import type { AppendFsync, PrivateRedis } from '../helpers/redis-server.js';
 import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { BothForges } from './helpers/both-forges.js';
-import { deliver, deliveriesFor, send } from './helpers/deliveries.js';
+import { busyWithARelease, deliver, deliveriesFor, send, trickle } from './helpers/deliveries.js';
 import type { Delivery } from './helpers/deliveries.js';
 
 let h: BothForges | undefined;
@@ -55,13 +55,7 @@ async function busyService(appendfsync: AppendFsync): Promise<{ s: BothForges; o
   redis = own;
   h = await bothForges({ redisUrl: own.url });
   const s = h;
-  await arrangeReleaseAndChanges(s, BUSY_CHANGES);
-  const deliveries = deliveriesFor(s, BUSY_CHANGES);
-  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
-  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
-  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
-  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
-  return { s, own, deliveries, second };
+  return { s, own, ...(await busyWithARelease(s, BUSY_CHANGES)) };
 }
 
 it('loses and duplicates nothing when Redis restarts while a release builds and events are processed', { timeout: 180_000 }, async () => {
@@ -86,23 +80,15 @@ it('keeps every acknowledged delivery when Redis is SIGKILLed mid-stream (AOF fs
   const { s, own, deliveries, second } = await busyService('everysec');
   // The second batch arrives one every 40 ms. Redis dies once three of them have been
   // answered 200 (those are never resent); the rest meet a dead Redis and are resent.
-  let killed = false;
-  let acceptedBeforeKill = 0;
-  const during = Promise.all(
-    second.map(async (d, i) => {
-      await new Promise((r) => setTimeout(r, i * 40));
-      const answers = await deliver(s, d);
-      if (!killed && answers.length === 1 && answers[0]?.status === 200) acceptedBeforeKill += 1;
-      return answers;
-    }),
-  );
-  await eventually(async () => (acceptedBeforeKill >= 3 ? true : undefined), 10_000, 'three deliveries answered before the kill');
-  killed = true;
+  const during = trickle(s, second);
+  await eventually(async () => (during.acceptedAtOnce() >= 3 ? true : undefined), 10_000, 'three deliveries answered before the kill');
+  during.freeze();
+  const acceptedBeforeKill = during.acceptedAtOnce();
   const killedAt = performance.now();
   await own.kill();
   await new Promise((r) => setTimeout(r, 500));
   await own.start();
-  const answers = await during;
+  const answers = await during.answers;
   console.log(`FAULTS redis-sigkill ${JSON.stringify({ downMs: Math.round(performance.now() - killedAt), deliveriesAroundKill: second.length, acceptedBeforeKill, neededRetry: answers.filter((r) => r.length > 1).length, statuses: [...new Set(answers.flat().map((a) => a.status))] })}`);
   expect(acceptedBeforeKill).toBeGreaterThanOrEqual(3);
   expect(answers.some((r) => r.length > 1)).toBe(true);

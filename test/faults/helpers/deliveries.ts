@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { eventually } from '../../helpers/gitlab-service.js';
+import { arrangeReleaseAndChanges } from './arrange.js';
 import type { Answer, BothForges } from './both-forges.js';
 import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './payloads.js';
 
@@ -46,4 +49,38 @@ export async function deliver(s: BothForges, d: Delivery, tries = 40): Promise<A
     await new Promise((r) => setTimeout(r, 250));
   }
   return answers;
+}
+
+/**
+ * Both releases and `changes` change requests arranged, the first 8 deliveries accepted,
+ * and a publish job running: the busy moment scenarios 3, 3b and 9 break Redis in.
+ * Returns every delivery and the ones still to send.
+ */
+export async function busyWithARelease(s: BothForges, changes: number): Promise<{ deliveries: Delivery[]; second: Delivery[] }> {
+  await arrangeReleaseAndChanges(s, changes);
+  const deliveries = deliveriesFor(s, changes);
+  const [first, second] = [deliveries.slice(0, 8), deliveries.slice(8)];
+  const accepted = await Promise.all(first.map((d) => deliver(s, d)));
+  expect(accepted.map((r) => r.at(-1)?.status)).toEqual(first.map(() => 200));
+  await eventually(async () => ((await s.jobs('publish')).some((j) => j.state === 'active') ? true : undefined), 30_000, 'a running publish job');
+  return { deliveries, second };
+}
+
+/**
+ * Sends the deliveries one every 40 ms, each resent until accepted (`tries`). Counts those
+ * answered 200 at the first try until `freeze()`: the ones a fault that comes next must not
+ * lose, since they are never resent.
+ */
+export function trickle(s: BothForges, deliveries: readonly Delivery[], tries?: number): { readonly answers: Promise<Answer[][]>; acceptedAtOnce(): number; freeze(): void } {
+  let frozen = false;
+  let accepted = 0;
+  const answers = Promise.all(
+    deliveries.map(async (d, i) => {
+      await new Promise((r) => setTimeout(r, i * 40));
+      const seen = await deliver(s, d, tries);
+      if (!frozen && seen.length === 1 && seen[0]?.status === 200) accepted += 1;
+      return seen;
+    }),
+  );
+  return { answers, acceptedAtOnce: () => accepted, freeze: () => void (frozen = true) };
 }
