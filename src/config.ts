@@ -45,7 +45,7 @@ export const SETTINGS = {
   redisWaitReplicas: setting(
     'PYRELEASE_REDIS_WAIT_REPLICAS',
     z.coerce.number().int().min(0).max(5).default(0),
-    'A webhook is answered 200 only once this many Redis replicas also hold its delivery (WAIT, at most 1 s; else 503 and the forge resends). 0: the primary alone. Set 1 where Redis fails over to a replica (Cluster, Sentinel, most managed Redis), or a failover can lose deliveries already answered.',
+    'A webhook is answered 200 only once this many Redis replicas also hold its delivery (WAIT, at most 1 s; else 503 and the forge resends). 0: the primary alone. Set 1 where Redis fails over to a replica (Cluster, most managed Redis), or a failover can lose deliveries already answered.',
   ),
   gitlabUrl: setting('GITLAB_URL', z.string().url().default('https://gitlab.com'), 'GitLab instance: gitlab.com or a self-managed URL. API calls go here only, never to URLs from payloads.'),
   gitlabToken: setting('GITLAB_TOKEN', z.string().min(1).optional(), 'Token of the bot user (api scope). Unset: GitLab is not served.', true),

@@ -13,6 +13,7 @@ interface EnqueueBench {
   redisCpuMicros(info: string): number;
   eventFor(i: number): { meta: { deliveryId: string }; tag: string };
   measure(write: (i: number) => Promise<unknown>, options: { calls: number; inFlight: number; probe: Redis }): Promise<Measured>;
+  startReplicatedRedis(): Promise<{ url: string; replicaUrl: string; close(): Promise<void> }>;
 }
 const bench = (await import(new URL('../../bench/enqueue.js', import.meta.url).href)) as EnqueueBench;
 const redis = new Redis(TEST_REDIS_URL);
@@ -44,5 +45,24 @@ describe('bench/enqueue.js', () => {
     expect(result.clientCpuUs).toBeGreaterThan(0);
     expect(result.redisCpuUs).toBeGreaterThanOrEqual(0);
     await redis.del(key);
+  });
+
+  it('starts a primary with a replica in sync, so that WAIT 1 is answered 1, and stops both', { timeout: 30_000 }, async () => {
+    const pair = await bench.startReplicatedRedis();
+    const primary = new Redis(pair.url);
+    const replica = new Redis(pair.replicaUrl);
+    try {
+      await primary.set('bench-replicated', 'x');
+      expect(await primary.wait(1, 2000)).toBe(1);
+      expect(await replica.get('bench-replicated')).toBe('x');
+    } finally {
+      primary.disconnect();
+      replica.disconnect();
+      await pair.close();
+    }
+    const gone = new Redis(pair.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    gone.on('error', () => undefined);
+    await expect(gone.connect()).rejects.toThrow();
+    gone.disconnect();
   });
 });
