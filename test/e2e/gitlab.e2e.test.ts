@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
-import { eventually, gitlabService } from '../helpers/gitlab-service.js';
+import { arrangeLoweringMergeRequest, eventually, gitlabService } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -70,11 +69,7 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
   ])('comments once on a merge request that lowers the version, and edits the same note when fixed (%s)', { timeout: 60_000 }, async (_name, split) => {
     svc = await gitlabService({ split });
     const s = svc;
-    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
-    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('1'), message: '', target: sha('1') });
-    s.project.branches.set('feature', [sha('1')]);
-    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
-    addMergeRequest(s.project, 5, [sha('2')]);
+    await arrangeLoweringMergeRequest(s);
 
     expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2'), 'open', null))).status).toBe(200);
     const note = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'MergeRequest'), 10_000, 'the MR note');

@@ -9,9 +9,8 @@ import { sharedPacing } from '../../src/platforms/github/shared-pacing.js';
 import { connectionFor, keySlot, openFailFast, redisModeMismatch } from '../../src/redis-client.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
 import { freePort } from '../helpers/redis-server.js';
-import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
 import { captureIo } from '../helpers/cli-io.js';
-import { eventually, gitlabService } from '../helpers/gitlab-service.js';
+import { arrangeLoweringMergeRequest, eventually, gitlabService } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import type { PrivateRedisCluster } from '../helpers/redis-cluster.js';
@@ -106,11 +105,7 @@ describe('on a Redis Cluster (PYRELEASE_REDIS_CLUSTER=true, REDIS_URL a node tha
   it('comments on a merge request once, in one process, and `pyrelease jobs` lists the work', { timeout: 60_000 }, async () => {
     svc = await onCluster(false);
     const s = svc;
-    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
-    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('1'), message: '', target: sha('1') });
-    s.project.branches.set('feature', [sha('1')]);
-    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
-    addMergeRequest(s.project, 5, [sha('2')]);
+    await arrangeLoweringMergeRequest(s);
 
     expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);
     expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);

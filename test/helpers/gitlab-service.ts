@@ -14,7 +14,7 @@ import { TEST_REDIS_URL } from './publish-harness.js';
 import { startFakeGitlab } from '../fakes/fake-gitlab.js';
 import type { FakeGitlab } from '../fakes/fake-gitlab.js';
 import type { FakeProject } from '../fakes/fake-gitlab-state.js';
-import { addCommit } from '../fakes/fake-gitlab-arrange.js';
+import { addCommit, addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
 import { startFakeIndex } from '../fakes/fake-index.js';
 import type { FakeIndex } from '../fakes/fake-index.js';
 
@@ -120,6 +120,19 @@ export async function gitlabService(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * v1.4.0 tagged on main (sha 1111...), and merge request !5 whose `feature` branch (head
+ * 2222...) lowers the version to 1.3.0: one version problem to comment on.
+ */
+export async function arrangeLoweringMergeRequest(s: GitlabService): Promise<void> {
+  const [base, head] = ['1'.repeat(40), '2'.repeat(40)];
+  await s.commitFixture('main', base, 'base', 'setuptools-static', '1.4.0');
+  s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: base, message: '', target: base });
+  s.project.branches.set('feature', [base]);
+  await s.commitFixture('feature', head, 'lower', 'setuptools-static', '1.3.0');
+  addMergeRequest(s.project, 5, [head]);
 }
 
 /** Polls until check() returns a value that is not undefined, or fails after timeoutMs. */
