@@ -22,6 +22,16 @@ async function withPlainClient<T>(url: string, use: (client: Redis) => Promise<T
   }
 }
 
+/** The url of the master that the node at `url` says owns the slot of `key` (CLUSTER SLOTS). */
+async function slotOwnerSeenBy(url: string, key: string): Promise<string | undefined> {
+  return withPlainClient(url, async (client) => {
+    const slot = Number(await client.cluster('KEYSLOT', key));
+    const ranges = await client.cluster('SLOTS');
+    const owner = ranges.find(([start, end]) => start <= slot && slot <= end)?.[2];
+    return owner === undefined ? undefined : `redis://127.0.0.1:${owner[1]}`;
+  });
+}
+
 /** Whether anything accepts a TCP connection on the loopback port. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -104,6 +114,31 @@ describe('startRedisCluster', () => {
       expect((error as Error).message).toMatch(/^MOVED /);
     });
   });
+});
+
+describe('PrivateRedisCluster.migrateSlot', () => {
+  it('moves a slot and its keys to another master, and every node then names it the owner', async () => {
+    const cluster = await startRedisCluster();
+    try {
+      const key = '{pyrelease-migrate}';
+      const seed = new Cluster([await cluster.urlNotOwning(key)]);
+      try {
+        for (let i = 0; i < 25; i++) await seed.set(`${key}:${i}`, String(i));
+        const from = await cluster.urlOwning(key);
+        const to = await cluster.urlNotOwning(key);
+        expect(await cluster.migrateSlot(key, to)).toBe(25);
+        for (const node of cluster.nodes) expect(await slotOwnerSeenBy(node.url, key), node.url).toBe(to);
+        expect(await withPlainClient(to, (client) => client.get(`${key}:7`))).toBe('7');
+        expect(await withPlainClient(from, (client) => client.dbsize())).toBe(0);
+        // A cluster client follows the move.
+        expect(await seed.get(`${key}:24`)).toBe('24');
+      } finally {
+        seed.disconnect();
+      }
+    } finally {
+      await cluster.close();
+    }
+  }, 30_000);
 });
 
 describe('PrivateRedisCluster.close', () => {

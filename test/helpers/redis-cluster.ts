@@ -37,6 +37,14 @@ export interface PrivateRedisCluster {
    */
   restart(url: string): Promise<void>;
   /**
+   * Moves the slot of `key` from its master to the master at `toUrl`, the way `redis-cli
+   * --cluster reshard` does, while clients keep working: IMPORTING on the target, MIGRATING
+   * on the owner, MIGRATE of its keys 10 at a time (`pauseMs` apart, 20 by default, so
+   * clients meet a slot half moved: ASK and TRYAGAIN), then SETSLOT NODE on every running
+   * node. Resolves with the number of keys moved.
+   */
+  migrateSlot(key: string, toUrl: string, options?: { readonly pauseMs?: number }): Promise<number>;
+  /**
    * Polls the running nodes until they all say cluster_state:ok and agree that one running
    * master, other than `notUrl`, owns the slot of `key`; resolves with that master's url.
    * Rejects after `timeoutMs` (30 s) with what each running node said last.
@@ -432,6 +440,30 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       if (node === undefined) throw new Error(`${url} is not a node of this cluster`);
       if (isRunning(node)) throw new Error(`${url} is still running`);
       node.child = await launch(node.port, node.dir);
+    },
+    async migrateSlot(key, toUrl, { pauseMs = 20 } = {}) {
+      const fromUrl = urlOf((await ownerOf(key)).owner);
+      return withClient(fromUrl, (from) =>
+        withClient(toUrl, async (to) => {
+          const slot = Number(await from.cluster('KEYSLOT', key));
+          const [fromId, toId] = [String(await from.cluster('MYID')), String(await to.cluster('MYID'))];
+          await to.cluster('SETSLOT', slot, 'IMPORTING', fromId);
+          await from.cluster('SETSLOT', slot, 'MIGRATING', toId);
+          const { hostname, port } = new URL(toUrl);
+          let moved = 0;
+          for (;;) {
+            const keys = (await from.cluster('GETKEYSINSLOT', slot, 10)) as string[];
+            if (keys.length === 0) break;
+            await from.call('MIGRATE', hostname, port, '', '0', '5000', 'KEYS', ...keys);
+            moved += keys.length;
+            await sleep(pauseMs);
+          }
+          // The target first, then the rest, as redis-cli does: the owner learns last.
+          const order = [toUrl, ...running().map((node) => node.url).filter((url) => url !== toUrl && url !== fromUrl), fromUrl];
+          for (const url of order) await withClient(url, (client) => client.cluster('SETSLOT', slot, 'NODE', toId));
+          return moved;
+        }),
+      );
     },
     async waitForOwner(key, { notUrl, timeoutMs = WAIT_FOR_OWNER_TIMEOUT_MS } = {}) {
       const deadline = Date.now() + timeoutMs;
