@@ -142,14 +142,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 
 /**
  * Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
- * that part is not empty (the hash tag). Every key of a queue, and the delivery id and
- * inbox stream one webhook writes in one script, must share a slot, so the prefix needs one.
+ * that part is not empty (the hash tag); null when the key has none.
+ */
+export function hashTag(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open === -1) return null;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : null;
+}
+
+/**
+ * Every key of a queue, and the delivery id and inbox stream one webhook writes in one
+ * script, must share a slot, so the prefix needs a hash tag.
  */
 export function hasHashTag(prefix: string): boolean {
-  const open = prefix.indexOf('{');
-  if (open === -1) return false;
-  const close = prefix.indexOf('}', open + 1);
-  return close > open + 1;
+  return hashTag(prefix) !== null;
 }
 
 /** A cluster is asked for by name, reached through a node, and holds one deployment's keys in one slot. */

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { hashTag } from './config.js';
 import type { Config } from './config.js';
 
 /** Where a command looks when REDIS_URL is unset (redis-url.ts may find another). */
@@ -49,9 +50,21 @@ export function openFailFast(target: RedisTarget, connectionName: string, extra:
   return redis;
 }
 
+/** Host and port of a redis:// or rediss:// URL (Redis's defaults where it names none); null for a malformed one. */
+export function hostAndPort(url: string): { host: string; port: number } | null {
+  try {
+    const u = new URL(url);
+    return { host: u.hostname === '' ? '127.0.0.1' : u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6379 : Number(u.port) };
+  } catch {
+    return null;
+  }
+}
+
 function seedNode(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6379 : Number(u.port) };
+  const at = hostAndPort(url);
+  // config.ts has validated REDIS_URL as a URL.
+  if (at === null) throw new Error('REDIS_URL is not a URL');
+  return at;
 }
 
 /**
@@ -115,9 +128,7 @@ export async function redisModeMismatch(target: RedisTarget, timeoutMs = 2000): 
  * its hash tag when it has one, modulo 16384.
  */
 export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
-  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  const hashed = hashTag(key) ?? key;
   let crc = 0;
   for (const byte of Buffer.from(hashed, 'utf8')) {
     crc ^= byte << 8;

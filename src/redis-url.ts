@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { findRedisServer, redisAnswers, redisCall, startEmbeddedRedis } from './embedded-redis.js';
 import type { EmbeddedRedis } from './embedded-redis.js';
-import { DEFAULT_REDIS_URL } from './redis-client.js';
+import { DEFAULT_REDIS_URL, hostAndPort } from './redis-client.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -42,17 +42,8 @@ export function embeddedRedisDir(dataDir: string): string {
 const urlFile = (dir: string): string => join(dir, 'url');
 const ownerFile = (dir: string): string => join(dir, 'owner');
 
-function portOf(url: string): { host: string; port: number } | null {
-  try {
-    const u = new URL(url);
-    return { host: u.hostname === '' ? '127.0.0.1' : u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6379 : Number(u.port) };
-  } catch {
-    return null;
-  }
-}
-
 async function answers(url: string): Promise<boolean> {
-  const at = portOf(url);
+  const at = hostAndPort(url);
   return at !== null && (await redisAnswers(at.port, at.host));
 }
 
@@ -78,7 +69,7 @@ export async function resolveRedisUrl(config: Pick<Config, 'redisUrl' | 'dataDir
   if (config.redisUrl !== undefined) return { ok: true, url: config.redisUrl, embedded: null, source: 'env' };
   const dir = embeddedRedisDir(config.dataDir);
   const recorded = await readText(urlFile(dir));
-  if (recorded !== null && portOf(recorded) !== null && (await answers(recorded))) {
+  if (recorded !== null && hostAndPort(recorded) !== null && (await answers(recorded))) {
     const owner = Number(await readText(ownerFile(dir)));
     if (!options.start || (Number.isInteger(owner) && owner !== process.pid && alive(owner))) {
       options.log?.info({ redis: recorded }, 'using the embedded Redis of this data directory');
@@ -86,7 +77,7 @@ export async function resolveRedisUrl(config: Pick<Config, 'redisUrl' | 'dataDir
     }
     // Its pyrelease is gone (killed with SIGKILL): stop the orphan if it really is ours
     // (same dir; the port may since belong to another Redis) and start one we own.
-    const port = portOf(recorded)?.port ?? 0;
+    const port = hostAndPort(recorded)?.port ?? 0;
     const reply = await redisCall(port, ['CONFIG', 'GET', 'dir']);
     if (reply?.includes(`\r\n${dir}\r\n`) === true) {
       options.log?.warn({ redis: recorded }, 'stopping an embedded Redis left running by an earlier pyrelease');
