@@ -129,7 +129,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       handler: async (_req, res) => {
         // A read of the inbox, not PING: on a cluster PING goes to any node, while webhooks
         // need the master of the prefix's slot (down during a failover).
-        const redis = await withTimeout(producer.exists(inboxKey(config.queuePrefix)), 1000, 'redis ping').then(() => 'ok', () => 'unreachable');
+        const redis = await withTimeout(producer.exists(inboxKey(config.queuePrefix)), 1000, 'reading the webhook inbox').then(() => 'ok', () => 'unreachable');
         const forgesState = { gitlab: gitlab?.state ?? 'unconfigured', github: github?.state ?? 'unconfigured' };
         // A forge not read yet (unverified) is not ready either: it is read again in the background.
         const ready = redis === 'ok' && [forgesState.gitlab, forgesState.github].every((s) => s === 'ok' || s === 'unconfigured');
