@@ -89,6 +89,22 @@ describe('pyrelease jobs --events', () => {
   });
 });
 
+describe('pyrelease jobs on a Redis that refuses a read', () => {
+  it('says so in one line, with Redis\'s own words, and exits 1', async () => {
+    const broken = `{pyrelease-jobs-cli-broken-${randomBytes(4).toString('hex')}}`;
+    // The inbox key holding a string, not a stream: XREVRANGE gets WRONGTYPE.
+    await redis.set(`${broken}:inbox:events`, 'not a stream');
+    try {
+      const io = captureIo({ env: { ...env, PYRELEASE_QUEUE_PREFIX: broken } });
+      expect(await main(['jobs', '--events'], io)).toBe(1);
+      expect(io.stderr()).toMatch(/^pyrelease jobs: Redis refused a read: WRONGTYPE [^\n]*\n$/);
+      expect(io.stdout()).toBe('');
+    } finally {
+      await redis.del(`${broken}:inbox:events`);
+    }
+  });
+});
+
 describe('describeEvent', () => {
   it('names each kind of delivery as its forge does', () => {
     expect(describeEvent(tagPushedEvent('d', 'v1.2.3'))).toEqual({ repo: 'gitlab:a/b', what: 'tag v1.2.3', delivery: 'd' });
