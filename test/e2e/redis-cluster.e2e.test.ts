@@ -189,22 +189,6 @@ describe('a Redis in the other mode than the settings say', () => {
   });
 });
 
-/** The replica of the master at `masterUrl`, from CLUSTER NODES (`<id> <ip:port@bus> <flags> <master id> ...`). */
-async function replicaOf(c: PrivateRedisCluster, masterUrl: string): Promise<string> {
-  const client = new Redis(masterUrl);
-  try {
-    const lines = String(await client.cluster('NODES')).trim().split('\n').map((line) => line.split(' '));
-    const port = new URL(masterUrl).port;
-    const master = lines.find((f) => f[1]?.split('@')[0]?.endsWith(`:${port}`));
-    const replica = lines.find((f) => f[3] === master?.[0]);
-    const url = c.nodes.find((n) => replica?.[1]?.split('@')[0]?.endsWith(`:${n.port}`))?.url;
-    if (url === undefined) throw new Error(`no replica of ${masterUrl}`);
-    return url;
-  } finally {
-    client.disconnect();
-  }
-}
-
 describe('with PYRELEASE_REDIS_WAIT_REPLICAS=1, on a cluster whose masters have a replica each', () => {
   let replicated: PrivateRedisCluster;
   beforeAll(async () => {
@@ -222,7 +206,7 @@ describe('with PYRELEASE_REDIS_WAIT_REPLICAS=1, on a cluster whose masters have 
     expect(await s.send('Push Hook', push())).toMatchObject({ status: 200, body: { status: 'queued' } });
 
     // The other masters keep their replicas: a WAIT sent anywhere but the prefix's master would still count one.
-    await replicated.kill(await replicaOf(replicated, await replicated.urlOwning(prefix)));
+    await replicated.kill(await replicated.replicaOf(await replicated.urlOwning(prefix)));
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
       expect(await s.send('Push Hook', push())).toEqual({ status: 503, body: { status: 'unavailable' } });

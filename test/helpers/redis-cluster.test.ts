@@ -207,6 +207,8 @@ describe('startRedisCluster({ replicas: 1 })', () => {
     expect(next).toBe(SLOT_COUNT);
     expect(new Set(map.map((range) => range.port))).toEqual(new Set(masters));
     expect(new Set(map.flatMap((range) => range.replicas))).toEqual(new Set(replicas));
+    // replicaOf names the replica of each master, as the slot map does.
+    for (const range of map) expect(await cluster.replicaOf(`redis://127.0.0.1:${range.port}`)).toBe(`redis://127.0.0.1:${range.replicas[0]}`);
   });
 
   it('hands the slot of a killed master to its replica, which still has the value written before', async () => {

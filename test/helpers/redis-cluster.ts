@@ -36,6 +36,8 @@ export interface PrivateRedisCluster {
    * rejoins as that one's replica. Resolves once it accepts connections.
    */
   restart(url: string): Promise<void>;
+  /** redis://127.0.0.1:<port> of a replica of the master at `masterUrl`, as that master's CLUSTER NODES says. */
+  replicaOf(masterUrl: string): Promise<string>;
   /**
    * Moves the slot of `key` from its master to the master at `toUrl`, the way `redis-cli
    * --cluster reshard` does, while clients keep working: IMPORTING on the target, MIGRATING
@@ -440,6 +442,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       if (node === undefined) throw new Error(`${url} is not a node of this cluster`);
       if (isRunning(node)) throw new Error(`${url} is still running`);
       node.child = await launch(node.port, node.dir);
+    },
+    async replicaOf(masterUrl) {
+      const lines = await withClient(masterUrl, async (client) => parseClusterNodes(String(await client.cluster('NODES'))));
+      const master = lines.find((line) => line.flags.includes('myself'));
+      const replica = lines.find((line) => master !== undefined && line.masterId === master.id);
+      if (replica === undefined) throw new Error(`${masterUrl} has no replica`);
+      return urlOf(replica.port);
     },
     async migrateSlot(key, toUrl, { pauseMs = 20 } = {}) {
       const fromUrl = urlOf((await ownerOf(key)).owner);
