@@ -71,6 +71,11 @@ export const SETTINGS = {
   workerConcurrency: setting('PYRELEASE_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(64).default(2), "Publish jobs one worker process runs at once. Each forge's event queue (GitLab: events, GitHub: github-events) runs this many or 4, whichever is more."),
   jobAttempts: setting('PYRELEASE_JOB_ATTEMPTS', z.coerce.number().int().min(1).max(50).default(6), 'Attempts per job for transient failures (exponential backoff).'),
   jobBackoffMs: setting('PYRELEASE_JOB_BACKOFF_MS', z.coerce.number().int().min(0).default(15_000), 'First retry delay; doubles with each attempt.'),
+  rateLimitMaxWaitMs: setting(
+    'PYRELEASE_RATE_LIMIT_MAX_WAIT_MS',
+    z.coerce.number().int().min(0).default(6 * 3600_000),
+    'How long a job may keep waiting out rate limits (429, GitHub rate-limit 403) without spending attempts, counted from when it was queued; after that a rate limit is a failed attempt. 0: every rate limit is one.',
+  ),
   lockDurationMs: setting(
     'PYRELEASE_LOCK_DURATION_MS',
     z.coerce.number().int().min(1000).default(30_000),

@@ -56,6 +56,16 @@ export function isRetryable(error: unknown): boolean {
   return isAppError(error) ? error.retryable : true;
 }
 
+/**
+ * The details of a rate-limit answer (a 429, GitHub's rate-limit 403): the service is
+ * up and asked us to come back later. The job queue waits such an answer out without
+ * spending an attempt (jobs/throttle.ts); `retryAfterSeconds` is what the service asked
+ * for, null when it did not say.
+ */
+export function rateLimitDetails(retryAfterSeconds: number | null): { rateLimited: true; retryAfterSeconds: number | null } {
+  return { rateLimited: true, retryAfterSeconds };
+}
+
 /** A tag exists at another commit: never moved silently. */
 export class TagConflictError extends AppError {
   readonly tag: string;

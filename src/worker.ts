@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { closeWithin } from './jobs/close-within.js';
-import { createPublishWorker } from './jobs/publish-worker.js';
+import { createPublishWorker, workerSettings } from './jobs/publish-worker.js';
 import type { PublishJobData } from './jobs/publish-job.js';
 import type { PublishJobResult } from './jobs/publish-processor.js';
 import type { Platform } from './platforms/platform.js';
@@ -47,7 +47,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
   const worker = createPublishWorker(
     connection,
-    { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs },
+    workerSettings(config),
     {
       dataDir: config.dataDir,
       registries: server.registries,

@@ -8,6 +8,7 @@ import type { RegistryCredentials } from '../selfhosted/oci-auth.js';
 import type { SelfHostedConfig } from '../selfhosted/self-hosted-config.js';
 import { scheduleRelease, selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
 import { createSelfHostedWorker } from '../selfhosted/self-hosted-worker.js';
+import { workerSettings } from '../jobs/publish-worker.js';
 import type { RetagImage } from '../selfhosted/types.js';
 import { releaseFromUpstreamHook } from '../selfhosted/upstream-hook.js';
 import { ensurePollScheduler } from '../selfhosted/upstream-poll.js';
@@ -70,7 +71,7 @@ export async function startSelfHosted(selfHosted: SelfHostedConfig, connection: 
   await ensurePollScheduler(queue, selfHosted);
   const worker = createSelfHostedWorker(
     connection,
-    { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs },
+    workerSettings(config),
     {
       config: selfHosted,
       upstreamApi: upstreamApi(selfHosted, env),

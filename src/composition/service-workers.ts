@@ -7,6 +7,7 @@ import { EVENT_QUEUE, EVENT_QUEUES, GITHUB_EVENT_QUEUE, eventQueueFor } from '..
 import type { EventJobData, EventQueueName } from '../jobs/event-job.js';
 import { eventQueue } from '../jobs/event-queue.js';
 import { createEventWorker } from '../jobs/event-worker.js';
+import { workerSettings } from '../jobs/publish-worker.js';
 import { startInboxPump } from '../jobs/inbox-pump.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
@@ -81,11 +82,11 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
       }),
     log,
   };
-  const workerSettings = { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs };
+  const settings = workerSettings(config);
   const knownRepos = redisKnownRepos(connection, config.queuePrefix);
   // One event queue and worker per forge (event-job.ts says why).
   for (const name of EVENT_QUEUES) {
-    const eventWorker = createEventWorker(connection, workerSettings, deps, log, knownRepos, name);
+    const eventWorker = createEventWorker(connection, settings, deps, log, knownRepos, name);
     void eventWorker.run();
     closers.push({ name, close: () => eventWorker.close() });
   }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import { rateLimitedProgress } from '../jobs/throttle.js';
 
 /** The parts of a BullMQ job the release page reads. */
 export interface JobLike {
@@ -9,6 +10,8 @@ export interface JobLike {
   readonly timestamp: number;
   readonly finishedOn?: number | undefined;
   readonly attemptsMade: number;
+  /** Where a rate-limited job says until when it waits (jobs/throttle.ts). */
+  readonly progress?: unknown;
 }
 
 export type ReleaseState = 'active' | 'waiting' | 'delayed' | 'prioritized' | 'completed' | 'failed';
@@ -37,6 +40,8 @@ export interface ReleaseRow {
   readonly finishedAt: string | null;
   readonly attempts: number;
   readonly files: readonly ReleaseFile[];
+  /** A delayed job waiting out a forge's or an index's rate limit: why, and when it runs again. */
+  readonly rateLimited: { readonly reason: string; readonly until: string } | null;
   /** Why the last attempt failed (also on a delayed job that will be retried). */
   readonly failure: { readonly code: string | null; readonly reason: string; readonly hint: string } | null;
 }
@@ -97,6 +102,7 @@ export function toRow(job: JobLike, state: ReleaseState): ReleaseRow {
   const d = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Record<string, unknown>;
   const platform = str(d['platform']) ?? '?';
   const reason = job.failedReason ?? '';
+  const rateLimited = state === 'delayed' ? rateLimitedProgress(job.progress) : null;
   return {
     jobId: job.id ?? '?',
     repo: `${platform}:${str(d['repo']) ?? '?'}`,
@@ -109,6 +115,7 @@ export function toRow(job: JobLike, state: ReleaseState): ReleaseRow {
     finishedAt: job.finishedOn === undefined ? null : new Date(job.finishedOn).toISOString(),
     attempts: job.attemptsMade,
     files: filesOf(job.returnvalue),
+    rateLimited: rateLimited === null ? null : { reason: rateLimited.reason, until: new Date(rateLimited.until).toISOString() },
     failure: reason !== '' && state !== 'completed' ? explainFailure(reason) : null,
   };
 }

@@ -18,9 +18,10 @@ function filesCell(row: ReleaseRow): string {
 }
 
 function failureCell(row: ReleaseRow): string {
-  if (row.failure === null) return '';
+  const waiting = row.rateLimited === null ? '' : `<div>Rate-limited: ${escapeHtml(row.rateLimited.reason)}</div><div class="hint">Runs again at ${escapeHtml(row.rateLimited.until)} by itself, without spending an attempt.</div>`;
+  if (row.failure === null) return waiting;
   const code = row.failure.code === null ? '' : `<code>${escapeHtml(row.failure.code)}</code> `;
-  return `${code}${escapeHtml(row.failure.reason)}<div class="hint">Fix: ${escapeHtml(row.failure.hint)}</div>`;
+  return `${waiting}${code}${escapeHtml(row.failure.reason)}<div class="hint">Fix: ${escapeHtml(row.failure.hint)}</div>`;
 }
 
 function rowHtml(row: ReleaseRow): string {

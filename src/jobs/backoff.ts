@@ -5,7 +5,7 @@ import { isAppError } from '../errors.js';
 export const RETRY_AFTER_BACKOFF = 'retry-after';
 
 /** An index or forge may ask for more patience than our backoff; honour it up to an hour. */
-const MAX_RETRY_AFTER_MS = 3600_000;
+export const MAX_RETRY_AFTER_MS = 3600_000;
 
 /**
  * Exponential backoff that also honours Retry-After: an AppError carrying

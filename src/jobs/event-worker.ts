@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from './backoff.js';
+import { waitOutRateLimit } from './throttle.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { handleEvent } from '../service/handle-event.js';
@@ -13,7 +14,7 @@ import { toWorkerError } from './publish-worker.js';
 import type { WorkerSettings } from './publish-worker.js';
 
 export function createEventWorker(connection: RedisClient, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos, queueName: EventQueueName = EVENT_QUEUE): Worker<EventJobData> {
-  const processor = async (job: Job<EventJobData>): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
+  const processor = async (job: Job<EventJobData>, token?: string): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
     const parsed = repoEventSchema.safeParse(job.data.event);
     if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     try {
@@ -22,6 +23,7 @@ export function createEventWorker(connection: RedisClient, settings: WorkerSetti
       const handled = await handleEvent(parsed.data, { ...deps, log: log.child({ jobId: job.id }) });
       return { outcomes: handled.outcomes.map((o) => ({ action: o.action, result: o.result })) };
     } catch (error) {
+      await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, log);
       const final = toWorkerError(error);
       log.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
       throw final;

@@ -1,7 +1,9 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
+import type { Config } from '../config.js';
 import { retryAfterBackoff } from './backoff.js';
+import { waitOutRateLimit } from './throttle.js';
 import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
@@ -14,6 +16,12 @@ export interface WorkerSettings {
   readonly prefix: string;
   readonly concurrency: number;
   readonly lockDurationMs: number;
+  /** How long a job may wait out rate limits without spending attempts (throttle.ts). */
+  readonly rateLimitMaxWaitMs: number;
+}
+
+export function workerSettings(config: Pick<Config, 'queuePrefix' | 'workerConcurrency' | 'lockDurationMs' | 'rateLimitMaxWaitMs'>): WorkerSettings {
+  return { prefix: config.queuePrefix, concurrency: config.workerConcurrency, lockDurationMs: config.lockDurationMs, rateLimitMaxWaitMs: config.rateLimitMaxWaitMs };
 }
 
 /**
@@ -28,7 +36,7 @@ export function toWorkerError(error: unknown): Error {
 }
 
 export function createPublishWorker(connection: RedisClient, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
-  const processor = async (job: Job<PublishJobData>): Promise<PublishJobResult> => {
+  const processor = async (job: Job<PublishJobData>, token?: string): Promise<PublishJobResult> => {
     const parsed = publishJobSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -40,6 +48,7 @@ export function createPublishWorker(connection: RedisClient, settings: WorkerSet
     try {
       result = await runPublishJob(job.id ?? 'unknown', data, { ...deps, log: jobLog });
     } catch (error) {
+      await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
       const final = toWorkerError(error);
       const lastAttempt = final instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       jobLog.warn({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', retry: !lastAttempt }, final.message);
@@ -54,7 +63,10 @@ export function createPublishWorker(connection: RedisClient, settings: WorkerSet
       } catch (error) {
         // A transient forge error retries the job (every publish step before it is
         // idempotent); a permanent one must not turn a published release into a failed job.
-        if (isRetryable(error)) throw error;
+        if (isRetryable(error)) {
+          await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
+          throw error;
+        }
         jobLog.error({ jobId: job.id, code: isAppError(error) ? error.code : 'unexpected', err: (error as Error).message }, 'published, but could not report it on the forge');
       }
     }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openAsBlob } from 'node:fs';
-import { AppError } from '../errors.js';
+import { AppError, rateLimitDetails } from '../errors.js';
 import type { DistInfo } from './inspect.js';
 import { uploadFields } from './upload-form.js';
 
@@ -185,7 +185,7 @@ export async function uploadDistribution(request: UploadRequest): Promise<Upload
     const after = retryAfterSeconds(response.headers.get('retry-after'));
     throw new AppError('index-unavailable', `${target} could not take ${info.filename} now: ${status} ${reason}`, {
       retryable: true,
-      details: { ...details, retryAfterSeconds: after },
+      details: status === 429 ? { ...details, ...rateLimitDetails(after) } : { ...details, retryAfterSeconds: after },
     });
   }
   throw new AppError('index-refused', `${target} refused ${info.filename}: ${status} ${reason}`, { details });

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, rateLimitDetails } from '../errors.js';
 
 /**
  * HTTP plumbing shared by the OCI registry client: one status-to-AppError table, bounded
@@ -84,7 +84,8 @@ export async function statusError(response: Response, url: URL, action: string):
   const where = `container registry ${url.host}: ${action}: HTTP ${status}${registryCode === null ? '' : ` ${registryCode}`}`;
   if (status === 429 || status >= 500) {
     const after = retryAfterSeconds(response);
-    if (after !== null) details['retryAfterSeconds'] = after;
+    if (status === 429) Object.assign(details, rateLimitDetails(after));
+    else if (after !== null) details['retryAfterSeconds'] = after;
     return new AppError('forge-unavailable', where, { retryable: true, details });
   }
   if (status === 401 || status === 403) return new AppError('forge-auth', `${where} (credentials missing, wrong, or without pull and push rights)`, { details });

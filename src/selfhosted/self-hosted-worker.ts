@@ -3,6 +3,8 @@ import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from '../jobs/backoff.js';
 import { toWorkerError } from '../jobs/publish-worker.js';
+import type { WorkerSettings } from '../jobs/publish-worker.js';
+import { waitOutRateLimit } from '../jobs/throttle.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GitlabApi } from '../platforms/gitlab/gitlab-platform.js';
@@ -32,12 +34,12 @@ export interface SelfHostedDeps {
  */
 export function createSelfHostedWorker(
   connection: RedisClient,
-  settings: { prefix: string; concurrency: number; lockDurationMs: number },
+  settings: WorkerSettings,
   deps: SelfHostedDeps,
   log: Logger,
 ): Worker<SelfHostedJobData, TaggingResult | PollSummary> {
   const ctx: ScheduleContext = { ...deps.schedule, config: deps.config };
-  const processor = async (job: Job<SelfHostedJobData>): Promise<TaggingResult | PollSummary> => {
+  const processor = async (job: Job<SelfHostedJobData>, token?: string): Promise<TaggingResult | PollSummary> => {
     const jobLog = log.child({ queue: SELF_HOSTED_QUEUE, jobId: job.id, attempt: job.attemptsMade + 1 });
     try {
       if (job.name === 'poll') {
@@ -61,6 +63,7 @@ export function createSelfHostedWorker(
       return result;
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
+      await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
       const final = toWorkerError(error);
       jobLog.warn({ code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
       throw final;

@@ -110,6 +110,21 @@ describe('plain fetch', () => {
     expect((await call('GET', '/repos/octo/pkg')).status).toBe(200);
   });
 
+  it('a lasting primary limit answers every request until it ends, and its reset is the end', async () => {
+    const until = Date.now() + 700;
+    gh.fault({ route: 'GET /repos/:owner/:repo', status: 403, limit: 'primary', until });
+    const statuses: number[] = [];
+    let reset: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const res = await call('GET', '/repos/octo/pkg');
+      statuses.push(res.status);
+      reset ??= res.headers.get('x-ratelimit-reset');
+    }
+    expect([statuses, reset]).toEqual([[403, 403, 403], String(Math.ceil(until / 1000))]);
+    await new Promise((r) => setTimeout(r, until - Date.now() + 10));
+    expect((await call('GET', '/repos/octo/pkg')).status).toBe(200);
+  });
+
   it('a fault after the write performs the write and loses the answer', async () => {
     gh.fault({ route: 'POST /repos/:owner/:repo/issues/:issue_number/comments', status: 502, afterWrite: true });
     expect((await call('POST', '/repos/octo/pkg/issues/7/comments', { body: 'hi' })).status).toBe(502);

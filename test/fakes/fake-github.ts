@@ -44,6 +44,8 @@ export interface FaultSpec {
   resetIn?: number;
   /** Perform the request first, then answer the fault (the response is lost). */
   afterWrite?: boolean;
+  /** Answer every request of the route with the fault until this time (epoch ms) instead of `count` times: a limit that lasts. */
+  until?: number;
 }
 
 export interface LoggedRequest {
@@ -100,7 +102,8 @@ function faultReply(spec: FaultSpec, installation: string): Reply {
     const reply = error(spec.status, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE:0000.', `${RATE_DOCS}#about-secondary-rate-limits`);
     return { ...reply, headers: { 'retry-after': String(spec.retryAfter ?? 60) } };
   }
-  const reset = Math.floor(Date.now() / 1000) + (spec.resetIn ?? 3600);
+  // A lasting limit resets when it ends (GitHub's reset is epoch seconds).
+  const reset = spec.until !== undefined ? Math.ceil(spec.until / 1000) : Math.floor(Date.now() / 1000) + (spec.resetIn ?? 3600);
   const reply = error(spec.status, `API rate limit exceeded for installation ID ${installation}.`, `${RATE_DOCS}#about-the-primary-rate-limit`);
   return { ...reply, headers: { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' } };
 }
@@ -166,8 +169,8 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
       repo = state.repos.find((r) => r.owner.toLowerCase() === found['owner']?.toLowerCase() && r.name.toLowerCase() === found['repo']?.toLowerCase());
       if (repo === undefined) return { ...none(error(404, 'Not Found'), key), actor: actor?.login ?? null };
     }
-    const fault = faults.find((f) => f.route === key && f.left > 0);
-    if (fault !== undefined) fault.left--;
+    const fault = faults.find((f) => f.route === key && (f.until === undefined ? f.left > 0 : Date.now() < f.until));
+    if (fault !== undefined && fault.until === undefined) fault.left--;
     const installation = String([...state.installations][0] ?? 1);
     if (fault !== undefined && fault.afterWrite !== true) return { reply: faultReply(fault, installation), route: key, actor: actor?.login ?? null, faulted: true };
     if (input === null) return { reply: error(400, 'Problems parsing JSON'), route: key, actor: actor?.login ?? null, faulted: false };

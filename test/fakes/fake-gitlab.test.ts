@@ -180,6 +180,15 @@ describe('faults and the archive', () => {
     expect(gl.log.map((l) => l.faulted)).toEqual([true, true, false]);
   });
 
+  it('answers 429 to every request until a lasting limit ends', async () => {
+    const until = Date.now() + 500;
+    gl.fault({ route: 'GET /projects/:id', status: 429, retryAfter: 3, until });
+    const during = [await call({ path: P() }), await call({ path: P() }), await call({ path: P() })].map((r) => r.status);
+    expect(during).toEqual([429, 429, 429]);
+    await new Promise((r) => setTimeout(r, until - Date.now() + 10));
+    expect((await call({ path: P() })).status).toBe(200);
+  });
+
   it('performs the write before a lost 502 when asked', async () => {
     gl.fault({ route: 'POST /projects/:id/repository/tags', status: 502, afterWrite: true });
     expect((await call({ method: 'POST', path: `${P()}/repository/tags`, body: { tag_name: 'v1', ref: 'main' } })).status).toBe(502);

@@ -34,6 +34,8 @@ export interface FaultSpec {
   retryAfter?: number;
   /** Perform the request first, then answer the fault (the response is lost). */
   afterWrite?: boolean;
+  /** Answer every request of the route with the fault until this time (epoch ms) instead of `count` times: a limit that lasts. */
+  until?: number;
 }
 
 export interface LoggedRequest {
@@ -133,8 +135,8 @@ export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<
     const token = tokenOf(req);
     const user = token === undefined ? undefined : state.users.find((u) => u.token === token);
     if (user === undefined) return { reply: json(401, { message: '401 Unauthorized' }), route: key, userId: null, faulted: false };
-    const fault = faults.find((f) => f.route === key && f.left > 0);
-    if (fault !== undefined) fault.left--;
+    const fault = faults.find((f) => f.route === key && (f.until === undefined ? f.left > 0 : Date.now() < f.until));
+    if (fault !== undefined && fault.until === undefined) fault.left--;
     if (fault !== undefined && fault.afterWrite !== true) return { reply: faultReply(fault), route: key, userId: user.id, faulted: true };
     if (input === null) return { reply: json(400, { message: '400 Bad request - body is not valid' }), route: key, userId: user.id, faulted: false };
     const found: Record<string, string> = params;

@@ -4,7 +4,9 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError, rateLimitDetails } from '../../src/errors.js';
 import { adminHttp } from '../../src/http/admin-routes.js';
+import { waitOutRateLimit } from '../../src/jobs/throttle.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import { observedQueues } from '../../src/observability/observed-queues.js';
 import type { ObservedQueues } from '../../src/observability/observed-queues.js';
@@ -49,20 +51,29 @@ beforeAll(async () => {
   const workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const worker = new Worker(
     'publish',
-    async (j) => {
-      if ((j.data as { version: string }).version === '2.0.0') throw new UnrecoverableError('index-conflict: sample-2.0.0.tar.gz exists with other content');
+    async (j, token) => {
+      const { version } = j.data as { version: string };
+      if (version === '2.0.0') throw new UnrecoverableError('index-conflict: sample-2.0.0.tar.gz exists with other content');
+      if (version === '4.0.0') {
+        const throttled = new AppError('index-unavailable', 'pypi.org could not take sample-4.0.0.tar.gz now: 429 Too Many Requests', { retryable: true, details: rateLimitDetails(600) });
+        await waitOutRateLimit(j, token, throttled, 3600_000, log);
+        throw throttled;
+      }
       return { version: '1.0.0', rebuilt: true, files: [{ registry: 'fake', filename: 'sample-1.0.0.tar.gz', sha256: 'f'.repeat(64), size: 1234, outcome: 'uploaded' }] };
     },
     { connection: workerConnection, prefix },
   );
   await publish.add('publish', job('1.0.0', 'v1.0.0<script>alert(1)</script>'), { jobId: 'p1' });
   await publish.add('publish', job('2.0.0', 'v2.0.0'), { jobId: 'p2', attempts: 1 });
+  await publish.add('publish', job('4.0.0', 'v4.0.0'), { jobId: 'p4', attempts: 1 });
   await new Promise<void>((resolve) => {
     let n = 0;
     const done = () => (++n === 2 ? resolve() : undefined);
     worker.on('completed', done);
     worker.on('failed', done);
   });
+  // The rate-limited job emits neither: it moves itself to the delayed set.
+  while ((await publish.getJobState('p4')) !== 'delayed') await new Promise((r) => setTimeout(r, 20));
   await worker.close();
   workerConnection.disconnect();
   await publish.add('publish', job('3.0.0', 'v3.0.0'), { jobId: 'p3' });
@@ -127,9 +138,25 @@ describe('GET /releases and /releases.json', () => {
     const body = (await (await fetch(`${open.url}/releases.json`, auth)).json()) as { repositories: Array<{ repo: string; releases: Array<Record<string, unknown>> }> };
     expect(body.repositories.map((r) => r.repo)).toEqual(['gitlab:42']);
     const rows = body.repositories[0]?.releases ?? [];
-    expect(rows.map((r) => [r['version'], r['state']])).toEqual([['3.0.0', 'waiting'], ['2.0.0', 'failed'], ['1.0.0', 'completed']]);
-    expect(rows[2]?.['files']).toEqual([{ filename: 'sample-1.0.0.tar.gz', registry: 'fake', outcome: 'uploaded', size: 1234 }]);
-    expect(rows[1]?.['failure']).toMatchObject({ code: 'index-conflict', hint: expect.stringContaining('bump the version') });
+    expect(rows.map((r) => [r['version'], r['state']])).toEqual([['3.0.0', 'waiting'], ['4.0.0', 'delayed'], ['2.0.0', 'failed'], ['1.0.0', 'completed']]);
+    expect(rows[3]?.['files']).toEqual([{ filename: 'sample-1.0.0.tar.gz', registry: 'fake', outcome: 'uploaded', size: 1234 }]);
+    expect(rows[2]?.['failure']).toMatchObject({ code: 'index-conflict', hint: expect.stringContaining('bump the version') });
+    expect(rows.map((r) => r['rateLimited'] !== null)).toEqual([false, true, false, false]);
+  });
+
+  it('shows a rate-limited job as waiting until the time the index asked for, with no failure and no attempt spent', async () => {
+    const body = (await (await fetch(`${open.url}/releases.json`, auth)).json()) as { repositories: Array<{ releases: Array<Record<string, unknown>> }> };
+    const row = body.repositories[0]?.releases.find((r) => r['version'] === '4.0.0');
+    const limited = row?.['rateLimited'] as { reason: string; until: string };
+    expect(limited.reason).toBe('index-unavailable: pypi.org could not take sample-4.0.0.tar.gz now: 429 Too Many Requests');
+    // Retry-After 600 from the moment the job ran: in 10 minutes, give or take the test's run time.
+    const inMs = Date.parse(limited.until) - Date.now();
+    expect(inMs).toBeGreaterThan(540_000);
+    expect(inMs).toBeLessThanOrEqual(600_000);
+    expect(row?.['failure']).toBeNull();
+    expect(row?.['attempts']).toBe(0);
+    const html = await (await fetch(`${open.url}/releases`, auth)).text();
+    expect(html).toContain(`Runs again at ${limited.until} by itself, without spending an attempt.`);
   });
 
   it('escapes every value and sends no script', async () => {

@@ -258,15 +258,45 @@ describe('an index that hangs, throttles or refuses', () => {
     expect(t.logLines.join('\n')).toMatch(/no answer within 1500 ms/);
   });
 
-  it('retries after a 429 with Retry-After and publishes each file once', async () => {
+  it('waits out a 429 with Retry-After without spending an attempt, and publishes each file once', async () => {
     const t = await harness();
     t.index.fail(1, { status: 429, retryAfter: 1 });
     const jobId = await t.enqueue({ version: '1.4.0', source: { kind: 'archive', path: archive } });
     const { state, job } = await settled(t.queue, jobId);
     expect(state).toBe('completed');
-    expect(job.attemptsMade).toBe(2);
+    expect(job.attemptsMade).toBe(1);
     expect(t.index.uploads.map((u) => u.status)).toEqual([429, 200, 200]);
     expectEachFileOnce(t.index);
+    const waited = t.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['msg']).startsWith('rate-limited, waiting'));
+    expect(waited).toHaveLength(1);
+    expect(waited[0]).toMatchObject({ jobId, code: 'index-unavailable', attemptSpent: false });
+  });
+
+  it('publishes through an index that rate-limits for longer than all attempts would last', async () => {
+    // Two attempts 200 ms apart: without the wait-out the third 429 would fail the release.
+    const t = await harness({ PYRELEASE_JOB_ATTEMPTS: '2', PYRELEASE_JOB_BACKOFF_MS: '200' });
+    t.index.fail(5, { status: 429, retryAfter: 1 });
+    const started = Date.now();
+    const jobId = await t.enqueue({ version: '1.4.0', source: { kind: 'archive', path: archive } });
+    const { state, job } = await settled(t.queue, jobId);
+    expect(state).toBe('completed');
+    expect(job.attemptsMade).toBe(1);
+    expect(t.index.uploads.map((u) => u.status)).toEqual([429, 429, 429, 429, 429, 200, 200]);
+    expectEachFileOnce(t.index);
+    // Each Retry-After was honoured: five waits of a second.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('spends attempts on rate limits once the job is older than PYRELEASE_RATE_LIMIT_MAX_WAIT_MS, and fails with the reason', async () => {
+    const t = await harness({ PYRELEASE_JOB_ATTEMPTS: '2', PYRELEASE_JOB_BACKOFF_MS: '200', PYRELEASE_RATE_LIMIT_MAX_WAIT_MS: '0' });
+    t.index.fail(5, { status: 429, retryAfter: 1 });
+    const jobId = await t.enqueue({ version: '1.4.0', source: { kind: 'archive', path: archive } });
+    const { state, job } = await settled(t.queue, jobId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toMatch(/429/);
+    expect(t.index.uploads.map((u) => u.status)).toEqual([429, 429]);
+    expect(t.logLines.some((l) => l.includes('rate-limited, waiting'))).toBe(false);
   });
 
   it('fails for good after one attempt with index-auth when the token is wrong, and does not leak it', async () => {

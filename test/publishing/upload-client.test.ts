@@ -126,6 +126,15 @@ describe('uploadDistribution', () => {
     expect((await failure(upload())).details['retryAfterSeconds']).toBe(seconds);
   });
 
+  it.each([
+    [429, true],
+    [503, undefined],
+  ])('a %i with Retry-After is marked as a rate limit: %j', async (status, rateLimited) => {
+    server.handler = () => ({ status, headers: { 'retry-after': '30' } });
+    const error = await failure(upload());
+    expect([error.code, error.retryable, error.details['retryAfterSeconds'], error.details['rateLimited']]).toEqual(['index-unavailable', true, 30, rateLimited]);
+  });
+
   it('reads Retry-After dates', () => {
     expect(retryAfterSeconds('Wed, 21 Oct 2099 07:28:10 GMT', Date.parse('Wed, 21 Oct 2099 07:28:00 GMT'))).toBe(10);
     expect(retryAfterSeconds(null)).toBeNull();

@@ -102,7 +102,7 @@ export async function selfHostedHarness(options: { sectionYaml: (url: string) =>
   const log = pino({ level: 'silent' });
   const worker: Worker = createSelfHostedWorker(
     workerConnection,
-    { prefix, concurrency: 1, lockDurationMs: 4000 },
+    { prefix, concurrency: 1, lockDurationMs: 4000, rateLimitMaxWaitMs: 60_000 },
     {
       config,
       upstreamApi: api,

@@ -230,7 +230,7 @@ describe('retagImage behind token (Bearer) auth', () => {
         tamper: ((req) => (req.method === 'PUT' ? { status: 503, headers: { 'retry-after': '7' }, body: Buffer.from('{"errors":[{"code":"UNAVAILABLE"}]}') } : null)) satisfies Tamper,
       },
       {
-        what: 'a 429', code: 'forge-unavailable', retryable: true, retryAfterSeconds: undefined,
+        what: 'a 429', code: 'forge-unavailable', retryable: true, retryAfterSeconds: null, rateLimited: true,
         tamper: ((req) => (req.method === 'HEAD' ? { status: 429, headers: {}, body: Buffer.alloc(0) } : null)) satisfies Tamper,
       },
       {
@@ -244,6 +244,8 @@ describe('retagImage behind token (Bearer) auth', () => {
       proxy.tamper = null;
       expect([error.code, error.retryable]).toEqual([code, retryable]);
       if ('retryAfterSeconds' in rest) expect(error.details['retryAfterSeconds']).toBe(rest.retryAfterSeconds);
+      // Only a 429 is a rate limit the queue waits out without spending an attempt (jobs/throttle.ts).
+      expect(error.details['rateLimited']).toBe('rateLimited' in rest ? true : undefined);
       const written = await resolveTag({ registry: registry.url, repository, authorization: `Bearer ${tokens.mint(repository)}` }, tag);
       expect(written !== null).toBe('written' in rest);
       expect(await retag(tag)).toMatchObject({ outcome: 'written' in rest ? 'exists' : 'copied' });

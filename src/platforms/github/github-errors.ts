@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError, rateLimitDetails } from '../../errors.js';
 
 /**
  * The one place where Octokit's errors become AppErrors. Told apart by HTTP status and
@@ -80,7 +80,7 @@ export function translateGithubError(error: unknown, action: string): AppError {
   const details = { action, status, githubMessage: githubMessage(error) };
   const wait = rateLimitWait(error, Date.now());
   if (wait !== null) {
-    return new AppError('forge-unavailable', `GitHub rate-limited ${action} (${status})`, { retryable: true, details: { ...details, retryAfterSeconds: wait } });
+    return new AppError('forge-unavailable', `GitHub rate-limited ${action} (${status})`, { retryable: true, details: { ...details, ...rateLimitDetails(wait) } });
   }
   if (status === 401 || status === 403) return new AppError('forge-auth', `GitHub refused our credentials (${status}) for ${action}`, { details });
   if (status === 404) return new AppError('forge-not-found', `GitHub found nothing (404) for ${action}`, { details });

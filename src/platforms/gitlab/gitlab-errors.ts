@@ -1,5 +1,5 @@
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
-import { AppError } from '../../errors.js';
+import { AppError, rateLimitDetails } from '../../errors.js';
 
 /**
  * The one place where @gitbeaker/rest's errors become AppErrors. Errors are told apart
@@ -50,7 +50,7 @@ export function translateGitlabError(error: unknown, action: string): AppError {
   if (error instanceof GitbeakerRetryError) {
     return new AppError('forge-unavailable', `GitLab kept answering 429/502 to ${action}; gitbeaker gave up after its retries`, {
       retryable: true,
-      details: { action, retryAfterSeconds: RATE_LIMIT_BACKOFF_SECONDS },
+      details: { action, ...rateLimitDetails(RATE_LIMIT_BACKOFF_SECONDS) },
     });
   }
   if (error instanceof GitbeakerTimeoutError) {
@@ -68,7 +68,7 @@ export function translateGitlabError(error: unknown, action: string): AppError {
     const after = status === 429 ? (retryAfterOf(error) ?? RATE_LIMIT_BACKOFF_SECONDS) : null;
     return new AppError('forge-unavailable', `GitLab answered ${status} to ${action}`, {
       retryable: true,
-      details: after === null ? details : { ...details, retryAfterSeconds: after },
+      details: after === null ? details : { ...details, ...rateLimitDetails(after) },
     });
   }
   return new AppError('forge-refused', `GitLab refused ${action} (${status})`, { details });

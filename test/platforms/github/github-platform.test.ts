@@ -182,7 +182,7 @@ describe('GitHub adapter specifics', () => {
   it('a primary rate limit (403, x-ratelimit-remaining 0) is retryable with retryAfterSeconds from x-ratelimit-reset', async () => {
     gh.fault({ route: 'GET /repos/:owner/:repo', status: 403, limit: 'primary', resetIn: 1200 });
     const error = (await platform.defaultBranch().catch((e: unknown) => e)) as AppError;
-    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true });
+    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true, details: { rateLimited: true } });
     expect(Number(error.details['retryAfterSeconds'])).toBeGreaterThanOrEqual(1199);
     expect(Number(error.details['retryAfterSeconds'])).toBeLessThanOrEqual(1202);
     expect(hits('GET /repos/:owner/:repo')).toBe(1);
@@ -193,7 +193,7 @@ describe('GitHub adapter specifics', () => {
     ['429 with retry-after, retried by plugin-retry', { status: 429, limit: 'secondary', retryAfter: 45, count: 3 }, 45, 3],
   ] as const)('%s -> forge-unavailable with that wait', async (_name, fault, wait, requests) => {
     gh.fault({ route: 'GET /repos/:owner/:repo', ...fault });
-    await expect(platform.defaultBranch()).rejects.toMatchObject({ code: 'forge-unavailable', retryable: true, details: { retryAfterSeconds: wait } });
+    await expect(platform.defaultBranch()).rejects.toMatchObject({ code: 'forge-unavailable', retryable: true, details: { retryAfterSeconds: wait, rateLimited: true } });
     expect(hits('GET /repos/:owner/:repo')).toBe(requests);
   });
 
@@ -207,7 +207,10 @@ describe('GitHub adapter specifics', () => {
 
   it('a 5xx storm ends in a retryable forge-unavailable after plugin-retry gave up', async () => {
     gh.fault({ route: 'GET /repos/:owner/:repo/commits/:ref', status: 503, count: 10 });
-    await expect(platform.resolveCommit('main')).rejects.toMatchObject({ code: 'forge-unavailable', retryable: true, details: { status: 503 } });
+    const error = (await platform.resolveCommit('main').catch((e: unknown) => e)) as AppError;
+    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true, details: { status: 503 } });
+    // An outage, not a rate limit: it spends attempts (jobs/throttle.ts).
+    expect(error.details['rateLimited']).toBeUndefined();
     expect(hits('GET /repos/:owner/:repo/commits/:ref')).toBe(3);
   });
 

@@ -139,7 +139,7 @@ describe('GitLab adapter specifics', () => {
     const started = Date.now();
     const error: unknown = await platform.getTag('v1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true, details: { retryAfterSeconds: 60 } });
+    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true, details: { retryAfterSeconds: 60, rateLimited: true } });
     expect(writes('GET /projects/:id/repository/tags/:tag_name')).toBe(10);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -149,7 +149,10 @@ describe('GitLab adapter specifics', () => {
     [503, 'forge-unavailable', true],
   ] as const)('a %i is translated to %s', async (status, code, retryable) => {
     gl.fault({ route: 'GET /projects/:id', status });
-    await expect(platform.defaultBranch()).rejects.toMatchObject({ code, retryable });
+    const error = (await platform.defaultBranch().catch((e: unknown) => e)) as AppError;
+    expect(error).toMatchObject({ code, retryable });
+    // An outage, not a rate limit: it spends attempts (jobs/throttle.ts).
+    expect(error.details['rateLimited']).toBeUndefined();
   });
 
   it('a bad token is forge-auth, permanent, and the token appears nowhere in the error', async () => {

@@ -1,0 +1,71 @@
+import { DelayedError } from 'bullmq';
+import type { Job } from 'bullmq';
+import { isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MAX_RETRY_AFTER_MS } from './backoff.js';
+
+/**
+ * Rate limits are waited out, not counted as failures. A forge or an index that answers
+ * 429 (or GitHub's rate-limit 403) is up and has said when to come back; spending one of
+ * PYRELEASE_JOB_ATTEMPTS on it would fail a release after a few minutes of throttling
+ * (6 attempts from 15 s apart cover about 8 minutes, and GitHub's primary limit resets
+ * hourly). Such a job is moved to BullMQ's delayed set until the asked time, which does
+ * not count an attempt and holds no worker slot, for as long as the job is younger than
+ * PYRELEASE_RATE_LIMIT_MAX_WAIT_MS. Past that, a rate limit is an ordinary failed
+ * attempt again, so a service that throttles for good still ends in a failed job with
+ * its reason instead of a job that waits forever.
+ */
+
+/** When a rate limit did not say how long to wait: GitLab's and GitHub's limits are counted per minute. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+/** How long the rate limit behind `error` asks us to wait, or null when `error` is no rate limit. */
+export function rateLimitWaitMs(error: unknown): number | null {
+  if (!isAppError(error) || !error.retryable || error.details['rateLimited'] !== true) return null;
+  const asked = error.details['retryAfterSeconds'];
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return DEFAULT_RATE_LIMIT_WAIT_MS;
+  return Math.min(asked * 1000, MAX_RETRY_AFTER_MS);
+}
+
+/**
+ * When a job queued at `queuedAtMs` and stopped by `error` at `nowMs` should run again
+ * without spending an attempt; null when it must take the ordinary retry path.
+ */
+export function rateLimitedUntil(error: unknown, queuedAtMs: number, nowMs: number, maxWaitMs: number): number | null {
+  const wait = rateLimitWaitMs(error);
+  if (wait === null) return null;
+  const until = nowMs + wait;
+  return until - queuedAtMs <= maxWaitMs ? until : null;
+}
+
+/** What a rate-limited job records in its progress: read by the release page. */
+export interface RateLimitedProgress {
+  readonly rateLimited: { readonly until: number; readonly reason: string };
+}
+
+export function rateLimitedProgress(progress: unknown): RateLimitedProgress['rateLimited'] | null {
+  const r = (progress as { rateLimited?: { until?: unknown; reason?: unknown } } | null | undefined)?.rateLimited;
+  return typeof r?.until === 'number' && typeof r.reason === 'string' ? { until: r.until, reason: r.reason } : null;
+}
+
+/**
+ * Called first in a processor's catch: when `error` is a rate limit within the job's
+ * patience, moves the job to the delayed set and throws BullMQ's DelayedError (which
+ * BullMQ takes as "already moved", not as a failure). Otherwise returns, and the caller
+ * handles `error` as before. If the move itself fails (the lock was lost to another
+ * worker, Redis went away) it also returns: the ordinary retry path is always safe.
+ */
+export async function waitOutRateLimit(job: Job, token: string | undefined, error: unknown, maxWaitMs: number, log: Logger): Promise<void> {
+  const until = rateLimitedUntil(error, job.timestamp, Date.now(), maxWaitMs);
+  if (until === null || !isAppError(error)) return;
+  const reason = `${error.code}: ${error.message}`;
+  try {
+    await job.updateProgress({ rateLimited: { until, reason } } satisfies RateLimitedProgress);
+    await job.moveToDelayed(until, token);
+  } catch (moveError) {
+    log.warn({ jobId: job.id, err: (moveError as Error).message }, 'could not move the rate-limited job to the delayed set; counting it as a failed attempt');
+    return;
+  }
+  log.warn({ jobId: job.id, code: error.code, retryAt: new Date(until).toISOString(), attemptSpent: false }, `rate-limited, waiting: ${error.message}`);
+  throw new DelayedError();
+}
