@@ -4,6 +4,7 @@ import type { RepoEvent } from '../core/events.js';
 import { inboxKey } from '../jobs/event-inbox.js';
 import type { EventJobData } from '../jobs/event-job.js';
 import { entryToJob } from '../jobs/inbox-pump.js';
+import { rateLimitedWait } from '../jobs/throttle.js';
 
 /** One webhook's way through pyrelease: still in the inbox, or its event job in a state. */
 export interface EventRow {
@@ -17,6 +18,8 @@ export interface EventRow {
   readonly delivery: string;
   readonly attempts: number;
   readonly failedReason: string | null;
+  /** A delayed job waiting out a forge's rate limit (jobs/throttle.ts). */
+  readonly rateLimited: { readonly until: string; readonly reason: string } | null;
   readonly createdAt: string;
 }
 
@@ -51,6 +54,7 @@ export async function eventRows(redis: RedisClient, prefix: string, queues: Read
       ...describeEvent(moved.data.event),
       attempts: 0,
       failedReason: null,
+      rateLimited: null,
       // A stream entry id is `<milliseconds>-<sequence>`, the time Redis stored the delivery.
       createdAt: new Date(Number(moved.id.split('-')[0])).toISOString(),
     });
@@ -65,6 +69,7 @@ export async function eventRows(redis: RedisClient, prefix: string, queues: Read
           ...describeEvent(job.data?.event),
           attempts: job.attemptsMade,
           failedReason: job.failedReason ?? null,
+          rateLimited: rateLimitedWait(state, job.progress),
           createdAt: new Date(job.timestamp).toISOString(),
         });
       }

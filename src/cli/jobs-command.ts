@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { eventQueue } from '../jobs/event-queue.js';
 import { publishQueue, redisConnection } from '../jobs/queues.js';
+import { rateLimitedText, rateLimitedWait } from '../jobs/throttle.js';
 import { DEFAULT_REDIS_URL, redisModeMismatch } from '../redis-client.js';
 import { selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
 import { resolveRedisUrl } from '../redis-url.js';
@@ -74,6 +75,7 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
           registries: job.data.registries,
           attempts: job.attemptsMade,
           failedReason: job.failedReason ?? null,
+          rateLimited: rateLimitedWait(state, job.progress),
           createdAt: new Date(job.timestamp).toISOString(),
           result: job.returnvalue ?? null,
         });
@@ -92,6 +94,7 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
           registries: [] as string[],
           attempts: job.attemptsMade,
           failedReason: job.failedReason ?? null,
+          rateLimited: rateLimitedWait(state, job.progress),
           createdAt: new Date(job.timestamp).toISOString(),
           result,
           outcome: result?.outcome ?? null,
@@ -108,7 +111,7 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
         const outcome = 'outcome' in r && r.outcome !== null ? `  outcome=${r.outcome}` : '';
         const why = 'outcome' in r && r.result !== null && typeof r.result === 'object' && 'reason' in r.result && r.result.reason !== undefined ? `  ${String(r.result.reason)}` : '';
         const reason = r.failedReason === null ? why : `  ${r.failedReason}`;
-        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}${outcome}  ${r.id}${reason}\n`);
+        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}${outcome}  ${r.id}${reason}${rateLimitedText(r.rateLimited)}\n`);
       }
     }
     return EXIT_OK;
@@ -137,6 +140,6 @@ function printEventRows(rows: readonly EventRow[], json: boolean, io: CliIo): vo
   }
   for (const r of rows) {
     const reason = r.failedReason === null ? '' : `  ${r.failedReason}`;
-    io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.what}  attempts=${r.attempts}  delivery=${r.delivery}  ${r.id}${reason}\n`);
+    io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.what}  attempts=${r.attempts}  delivery=${r.delivery}  ${r.id}${reason}${rateLimitedText(r.rateLimited)}\n`);
   }
 }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import { rateLimitedProgress } from '../jobs/throttle.js';
+import { rateLimitedWait } from '../jobs/throttle.js';
 
 /** The parts of a BullMQ job the release page reads. */
 export interface JobLike {
@@ -102,7 +102,6 @@ export function toRow(job: JobLike, state: ReleaseState): ReleaseRow {
   const d = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Record<string, unknown>;
   const platform = str(d['platform']) ?? '?';
   const reason = job.failedReason ?? '';
-  const rateLimited = state === 'delayed' ? rateLimitedProgress(job.progress) : null;
   return {
     jobId: job.id ?? '?',
     repo: `${platform}:${str(d['repo']) ?? '?'}`,
@@ -115,7 +114,7 @@ export function toRow(job: JobLike, state: ReleaseState): ReleaseRow {
     finishedAt: job.finishedOn === undefined ? null : new Date(job.finishedOn).toISOString(),
     attempts: job.attemptsMade,
     files: filesOf(job.returnvalue),
-    rateLimited: rateLimited === null ? null : { reason: rateLimited.reason, until: new Date(rateLimited.until).toISOString() },
+    rateLimited: rateLimitedWait(state, job.progress),
     failure: reason !== '' && state !== 'completed' ? explainFailure(reason) : null,
   };
 }

@@ -48,6 +48,17 @@ export function rateLimitedProgress(progress: unknown): RateLimitedProgress['rat
   return typeof r?.until === 'number' && typeof r.reason === 'string' ? { until: r.until, reason: r.reason } : null;
 }
 
+/** A delayed job's rate-limit wait, its time as ISO text (the release page, `pyrelease jobs`); null for any other job. */
+export function rateLimitedWait(state: string, progress: unknown): { readonly until: string; readonly reason: string } | null {
+  const r = state === 'delayed' ? rateLimitedProgress(progress) : null;
+  return r === null ? null : { until: new Date(r.until).toISOString(), reason: r.reason };
+}
+
+/** How `pyrelease jobs` prints it. */
+export function rateLimitedText(wait: { until: string; reason: string } | null): string {
+  return wait === null ? '' : `  rate-limited, runs again at ${wait.until}: ${wait.reason}`;
+}
+
 /**
  * Called first in a processor's catch: when `error` is a rate limit within the job's
  * patience, moves the job to the delayed set and throws BullMQ's DelayedError (which

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { main } from '../../src/cli.js';
 import { describeEvent } from '../../src/cli/event-rows.js';
 import type { RepoEvent } from '../../src/core/events.js';
+import { AppError, rateLimitDetails } from '../../src/errors.js';
 import { pushEvent } from '../../src/jobs/event-inbox.js';
 import { GITHUB_EVENT_QUEUE, eventJobId } from '../../src/jobs/event-job.js';
 import { eventQueue } from '../../src/jobs/event-queue.js';
 import { redisConnection } from '../../src/jobs/queues.js';
+import { waitOutRateLimit } from '../../src/jobs/throttle.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
 import { tagPushedEvent } from '../helpers/repo-events.js';
@@ -77,6 +80,38 @@ describe('pyrelease jobs --events', () => {
       ]);
       expect(json[1]?.['id']).toBe(eventJobId(pr));
     } finally {
+      await github.close();
+      connection.disconnect();
+    }
+  });
+
+  it('says until when a job waits out a rate limit, and why', async () => {
+    const limitedPrefix = `{pyrelease-jobs-cli-limited-${randomBytes(4).toString('hex')}}`;
+    const connection = redisConnection(TEST_REDIS_URL, 'pyrelease-test-jobs-command-limited');
+    const github = eventQueue(connection, { prefix: limitedPrefix, attempts: 2, backoffMs: 10 }, GITHUB_EVENT_QUEUE);
+    const worker = new Worker(
+      GITHUB_EVENT_QUEUE,
+      async (job, token) => {
+        const limited = new AppError('forge-unavailable', 'GitHub rate-limited creating a comment (403)', { retryable: true, details: rateLimitDetails(1200) });
+        await waitOutRateLimit(job, token, limited, 3600_000, pino({ level: 'silent' }));
+      },
+      { connection: redisConnection(TEST_REDIS_URL, 'pyrelease-test-jobs-command-limited-worker'), prefix: limitedPrefix },
+    );
+    try {
+      const pr = pullRequest('delivery-pr-9', 9);
+      await github.add('change-request', { event: pr }, { jobId: eventJobId(pr) });
+      while ((await github.getJobState(eventJobId(pr))) !== 'delayed') await new Promise((r) => setTimeout(r, 20));
+      const io = captureIo({ env: { ...env, PYRELEASE_QUEUE_PREFIX: limitedPrefix } });
+      expect(await main(['jobs', '--events'], io)).toBe(0);
+      expect(io.stdout()).toMatch(/delayed {4}github:octo\/pkg PR #9 opened {2}attempts=0 {2}delivery=delivery-pr-9 {2}\S+ {2}rate-limited, runs again at \d{4}-[\d-]+T[\d:.]+Z: forge-unavailable: GitHub rate-limited creating a comment \(403\)\n$/);
+      const json = captureIo({ env: { ...env, PYRELEASE_QUEUE_PREFIX: limitedPrefix } });
+      await main(['jobs', '--events', '--json'], json);
+      const row = JSON.parse(json.stdout()) as { rateLimited: { until: string } };
+      // Retry-After 1200 s from when the job ran.
+      expect(Date.parse(row.rateLimited.until) - Date.now()).toBeGreaterThan(1_100_000);
+    } finally {
+      await worker.close();
+      await github.obliterate({ force: true });
       await github.close();
       connection.disconnect();
     }
