@@ -48,10 +48,14 @@ export function rateLimitedProgress(progress: unknown): RateLimitedProgress['rat
   return typeof r?.until === 'number' && typeof r.reason === 'string' ? { until: r.until, reason: r.reason } : null;
 }
 
-/** A delayed job's rate-limit wait, its time as ISO text (the release page, `pyrelease jobs`); null for any other job. */
-export function rateLimitedWait(state: string, progress: unknown): { readonly until: string; readonly reason: string } | null {
+/**
+ * A delayed job's rate-limit wait, its time as ISO text (the release page, `pyrelease
+ * jobs`); null for any other job. The progress outlives the wait, so a wait already
+ * over is not shown: the job may be delayed again for an ordinary retry since.
+ */
+export function rateLimitedWait(state: string, progress: unknown, nowMs = Date.now()): { readonly until: string; readonly reason: string } | null {
   const r = state === 'delayed' ? rateLimitedProgress(progress) : null;
-  return r === null ? null : { until: new Date(r.until).toISOString(), reason: r.reason };
+  return r === null || r.until <= nowMs ? null : { until: new Date(r.until).toISOString(), reason: r.reason };
 }
 
 /** How `pyrelease jobs` prints it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, rateLimitDetails } from '../../src/errors.js';
-import { DEFAULT_RATE_LIMIT_WAIT_MS, rateLimitedProgress, rateLimitedUntil, rateLimitWaitMs } from '../../src/jobs/throttle.js';
+import { DEFAULT_RATE_LIMIT_WAIT_MS, rateLimitedProgress, rateLimitedText, rateLimitedUntil, rateLimitedWait, rateLimitWaitMs } from '../../src/jobs/throttle.js';
 
 const limited = (seconds: number | null, retryable = true) => new AppError('forge-unavailable', 'GitHub rate-limited creating the release (429)', { retryable, details: { status: 429, ...rateLimitDetails(seconds) } });
 
@@ -57,5 +57,23 @@ describe('rateLimitedProgress', () => {
     [undefined, null],
   ])('reads %j as %j', (progress, expected) => {
     expect(rateLimitedProgress(progress)).toEqual(expected);
+  });
+});
+
+describe('rateLimitedWait', () => {
+  const progress = { rateLimited: { until: Date.parse('2026-12-03T12:00:00Z'), reason: 'index-unavailable: 429' } };
+  const before = Date.parse('2026-12-03T11:59:00Z');
+
+  it('shows a delayed job\'s wait that is still ahead', () => {
+    const wait = rateLimitedWait('delayed', progress, before);
+    expect(wait).toEqual({ until: '2026-12-03T12:00:00.000Z', reason: 'index-unavailable: 429' });
+    expect(rateLimitedText(wait)).toBe('  rate-limited, runs again at 2026-12-03T12:00:00.000Z: index-unavailable: 429');
+  });
+
+  it('shows nothing for a wait that is over (the job may be delayed for an ordinary retry since) or a job in another state', () => {
+    expect(rateLimitedWait('delayed', progress, Date.parse('2026-12-03T12:00:00Z'))).toBeNull();
+    expect(rateLimitedWait('active', progress, before)).toBeNull();
+    expect(rateLimitedWait('completed', progress, before)).toBeNull();
+    expect(rateLimitedText(null)).toBe('');
   });
 });
