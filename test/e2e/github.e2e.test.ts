@@ -108,6 +108,29 @@ describe('GitHub end to end: signed webhook -> server -> queue -> worker -> inde
     expect(s.repo.issueComments.filter((c) => c.on === 9)).toHaveLength(1);
   });
 
+  it('waits out a secondary rate limit on the comment without spending the only attempt', { timeout: 60_000 }, async () => {
+    // One attempt per job: before rate limits were waited out, this refusal failed the job for good.
+    svc = await githubService({ env: { PYRELEASE_JOB_ATTEMPTS: '1' } });
+    const s = svc;
+    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
+    s.repo.tags.set('v1.4.0', sha('1'));
+    s.repo.branches.set('feature', [sha('1')]);
+    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
+    addPull(s.repo, 9, [sha('2')]);
+    // 11 s: past the 10 s Octokit's throttling plugin may wait inside the request.
+    s.github.fault({ route: 'POST /repos/:owner/:repo/issues/:issue_number/comments', status: 403, limit: 'secondary', retryAfter: 11 });
+
+    const started = Date.now();
+    await s.send('pull_request', pullRequest(s, 9, 'opened', sha('2')));
+    const comment = await eventually(() => s.repo.issueComments.find((c) => c.on === 9), 40_000, 'the PR comment after the wait');
+    expect(comment.body).toContain('lower than');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(11_000);
+    expect(s.github.log.filter((l) => l.faulted)).toHaveLength(1);
+    expect(s.repo.issueComments.filter((c) => c.on === 9)).toHaveLength(1);
+    const waited = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l['msg']).startsWith('rate-limited, waiting'));
+    expect(waited).toMatchObject({ code: 'forge-unavailable', attemptSpent: false });
+  });
+
   it('asks GitHub to redeliver a delivery that failed (GitHub never retries by itself)', { timeout: 60_000 }, async () => {
     svc = await githubService({ env: { PYRELEASE_SWEEP_INTERVAL_MS: '500' } });
     const s = svc;

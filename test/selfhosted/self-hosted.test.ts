@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppError, rateLimitDetails } from '../../src/errors.js';
 import { releaseFromUpstreamHook } from '../../src/selfhosted/upstream-hook.js';
 import { addCommit, addTag } from '../fakes/fake-gitlab-arrange.js';
 import { nextSha, releaseTagUpstream, section, selfHostedHarness } from './harness.js';
@@ -164,6 +165,30 @@ describe('self-hosted tagging against the fake GitLab', () => {
       { registry: 'https://registry.example.test', repository: 'acme/ai-gateway/model-gateway', sourceTag: head, targetTag: 'self-hosted-v18.4.1-ee', credentialsEnv: 'ACME_REGISTRY' },
     ]);
     expect((await h.results()).map((r) => r.result?.image)).toEqual(['copied', 'copied']);
+  });
+
+  it('a registry that rate-limits the image copy is waited out without spending an attempt', async () => {
+    let refusals = 0;
+    const h = await selfHostedHarness({
+      sectionYaml: (url) => section(url, `  min-version: 18.4.2\n  repos:\n    - platform: gitlab\n      project: acme/ai-gateway\n      image:\n        registry: https://registry.example.test\n        repository: acme/ai-gateway/model-gateway\n`),
+      repos: ['acme/ai-gateway'],
+      retag: () => {
+        if (refusals++ < 2) throw new AppError('forge-unavailable', 'container registry registry.example.test: put manifest: HTTP 429 TOOMANYREQUESTS', { retryable: true, details: { status: 429, ...rateLimitDetails(1) } });
+        return Promise.resolve('copied');
+      },
+    });
+    open.push(h);
+    await h.poll();
+    const started = Date.now();
+    h.start();
+    await h.idle();
+    const [row] = await h.results();
+    // The tag was made before the first refusal; the run after the wait finds it.
+    expect(row).toMatchObject({ state: 'completed', attempts: 1, result: { outcome: 'exists', tag: 'self-hosted-v18.4.2-ee', image: 'copied' } });
+    expect(tagsOf(h, 'acme/ai-gateway')).toEqual(['self-hosted-v18.4.2-ee']);
+    expect(h.retags).toHaveLength(3);
+    // Two waits of the registry's Retry-After (1 s), not the harness's 50 ms backoff.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
   });
 
   it('a service repo added later is caught up; downtime is caught up by the remembered set', async () => {
