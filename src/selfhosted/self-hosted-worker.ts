@@ -63,7 +63,8 @@ export function createSelfHostedWorker(
       return result;
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
-      await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
+      // A poll comes round again on its schedule; only a tagging job waits out a rate limit.
+      if (job.name !== 'poll') await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
       const final = toWorkerError(error);
       jobLog.warn({ code: isAppError(error) ? error.code : 'unexpected', retry: !(final instanceof UnrecoverableError) }, final.message);
       throw final;
