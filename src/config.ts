@@ -69,8 +69,8 @@ export const SETTINGS = {
     'Prefix of every Redis key. The braces make it a Redis Cluster hash tag, so all keys of a queue share a slot.',
   ),
   workerConcurrency: setting('PYRELEASE_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(64).default(2), "Publish jobs one worker process runs at once. Each forge's event queue (GitLab: events, GitHub: github-events) runs this many or 4, whichever is more."),
-  jobAttempts: setting('PYRELEASE_JOB_ATTEMPTS', z.coerce.number().int().min(1).max(50).default(6), 'Attempts per job for transient failures (exponential backoff).'),
-  jobBackoffMs: setting('PYRELEASE_JOB_BACKOFF_MS', z.coerce.number().int().min(0).default(15_000), 'First retry delay; doubles with each attempt.'),
+  jobAttempts: setting('PYRELEASE_JOB_ATTEMPTS', z.coerce.number().int().min(1).max(50).default(10), 'Attempts per job for transient failures (5xx, network, timeouts). The default retries for about an hour.'),
+  jobBackoffMs: setting('PYRELEASE_JOB_BACKOFF_MS', z.coerce.number().int().min(0).default(15_000), 'First retry delay; doubles with each attempt, up to 15 minutes.'),
   rateLimitMaxWaitMs: setting(
     'PYRELEASE_RATE_LIMIT_MAX_WAIT_MS',
     z.coerce.number().int().min(0).default(6 * 3600_000),

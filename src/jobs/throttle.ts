@@ -7,9 +7,8 @@ import { MAX_RETRY_AFTER_MS } from './backoff.js';
 /**
  * Rate limits are waited out, not counted as failures. A forge or an index that answers
  * 429 (or GitHub's rate-limit 403) is up and has said when to come back; spending one of
- * PYRELEASE_JOB_ATTEMPTS on it would fail a release after a few minutes of throttling
- * (6 attempts from 15 s apart cover about 8 minutes, and GitHub's primary limit resets
- * hourly). Such a job is moved to BullMQ's delayed set until the asked time, which does
+ * PYRELEASE_JOB_ATTEMPTS on it would fail a release that meets a few limits in a row,
+ * however short each (and GitHub's primary limit resets hourly). Such a job is moved to BullMQ's delayed set until the asked time, which does
  * not count an attempt and holds no worker slot, for as long as the job is younger than
  * PYRELEASE_RATE_LIMIT_MAX_WAIT_MS. Past that, a rate limit is an ordinary failed
  * attempt again, so a service that throttles for good still ends in a failed job with
