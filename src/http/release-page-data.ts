@@ -62,15 +62,15 @@ export const FIX_HINTS: Partial<Record<ErrorCode, string>> = {
   'build-output-invalid': 'The build did not produce one sdist and wheels: check the build backend configuration.',
   'archive-unsafe': 'The source archive holds unsafe entries (absolute paths, "..", links leaving the tree): remove them from the repository.',
   'archive-too-large': 'The source archive is over the size limit: drop large files from the repository or the export (.gitattributes export-ignore).',
-  'archive-invalid': 'The forge sent an unreadable archive: retry the release; if it persists, download the archive by hand to check it.',
+  'archive-invalid': 'The forge sent an unreadable archive: push the tag again to retry the release; if it persists, download the archive by hand to check it.',
   'registry-unknown': 'The repository names a registry this service does not know: fix `registries` in [tool.pyrelease] or add it to the server config.',
   'source-unavailable': 'The worker could not fetch the source: check the bot token can read this repository.',
   'config-invalid': 'The configuration is invalid: fix the setting named in the reason.',
   'job-invalid': 'The job data was refused: the job was made by another pyrelease version; push the tag again.',
   'tag-conflict': 'The tag already points at another commit: tags are never moved; tag a new version.',
   'forge-auth': 'The forge refused the bot token: renew GITLAB_TOKEN or the GitHub App key.',
-  'index-unavailable': 'The index was unavailable: the job is retried by itself; nothing to do unless it keeps failing.',
-  network: 'A network error: the job is retried by itself; check connectivity if it keeps failing.',
+  'index-unavailable': 'The index was unavailable: the job is retried by itself while attempts remain; once it has failed, push the tag again to run the release again.',
+  network: 'A network error: the job is retried by itself while attempts remain; check connectivity, then push the tag again to run a failed release again.',
 };
 
 const DEFAULT_HINT = 'See the service log for this job id.';

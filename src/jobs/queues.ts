@@ -50,16 +50,36 @@ export function publishQueue(connection: RedisClient, settings: QueueSettings): 
 
 export interface EnqueueResult {
   readonly jobId: string;
-  /** false when a job with this id already existed (a duplicate delivery). */
+  /** false when a job with this id already existed (a duplicate delivery) and was not run again. */
   readonly created: boolean;
+  /** true when the job existed, had failed, and was put back to run again (`retryFailed`). */
+  readonly retried?: boolean;
 }
 
-export async function enqueuePublish(queue: Queue<PublishJobData>, input: PublishJobInput): Promise<EnqueueResult> {
+/**
+ * Queues a release's publish job once: its id is derived from the release, so a second
+ * delivery finds the job and adds nothing. With `retryFailed`, a job that had failed for
+ * good runs again instead, its attempts counted from zero: the way a maintainer retries
+ * a release (a new push of the tag; see handle-event.ts). Its built files and the record
+ * of what it uploaded are kept, so the retry builds nothing twice and uploads nothing twice.
+ */
+export async function enqueuePublish(queue: Queue<PublishJobData>, input: PublishJobInput, options: { retryFailed?: boolean } = {}): Promise<EnqueueResult> {
   const data = publishJobSchema.parse(input);
   const jobId = publishJobId(data);
   // BullMQ ignores an add whose id exists, so duplicates are harmless even when two
   // deliveries race past this check; the check only makes the log line truthful.
-  if ((await queue.getJob(jobId)) !== undefined) return { jobId, created: false };
-  await queue.add('publish', data, { jobId });
-  return { jobId, created: true };
+  const existing = await queue.getJob(jobId);
+  if (existing === undefined) {
+    await queue.add('publish', data, { jobId });
+    return { jobId, created: true };
+  }
+  if (options.retryFailed === true && (await existing.isFailed())) {
+    try {
+      await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return { jobId, created: true, retried: true };
+    } catch {
+      // Another delivery retried it first (BullMQ's script refuses a job no longer failed).
+    }
+  }
+  return { jobId, created: false };
 }

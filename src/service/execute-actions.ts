@@ -12,7 +12,7 @@ export interface ActionOutcome {
 export interface ExecuteDeps {
   readonly platform: Platform;
   /** Queues the publish job; returns its deterministic id. */
-  enqueuePublish(action: Extract<Action, { kind: 'enqueue-publish' }>): Promise<{ jobId: string; created: boolean }>;
+  enqueuePublish(action: Extract<Action, { kind: 'enqueue-publish' }>): Promise<{ jobId: string; created: boolean; retried?: boolean }>;
   readonly log: Logger;
 }
 
@@ -55,7 +55,8 @@ async function executeOne(action: Action, deps: ExecuteDeps): Promise<string> {
         return 'tag-conflict';
       }
     case 'enqueue-publish': {
-      const { jobId, created } = await deps.enqueuePublish(action);
+      const { jobId, created, retried } = await deps.enqueuePublish(action);
+      if (retried === true) return `queued ${jobId} again: it had failed`;
       return created ? `queued ${jobId}` : `already queued ${jobId}`;
     }
     case 'ignore':

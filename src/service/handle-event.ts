@@ -17,7 +17,8 @@ export interface ServiceDeps {
   publishedVersions?(repo: RepoRef, registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
   /** Organisation defaults for the repository's config (GitHub's `.github` repository); omitted: none. */
   orgDefaults?(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
-  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta): Promise<{ jobId: string; created: boolean }>;
+  /** `retryFailed`: a release whose publish job failed for good runs it again (queues.ts enqueuePublish). */
+  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta, options: { retryFailed: boolean }): Promise<{ jobId: string; created: boolean; retried?: boolean }>;
   readonly log: Logger;
 }
 
@@ -93,7 +94,10 @@ export async function handleEvent(event: RepoEvent, deps: ServiceDeps): Promise<
   const actions = await decide(event, platform, withMemoizedOrgDefaults(deps));
   const outcomes = await executeActions(actions, {
     platform,
-    enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta),
+    // A new push of a release tag is how a maintainer retries a release that failed (the
+    // same delivery again is dropped before it gets here). A branch push or a change
+    // request never re-runs a failed release.
+    enqueuePublish: (action) => deps.enqueuePublish(event.repo, action, event.meta, { retryFailed: event.kind === 'tag-pushed' }),
     log,
   });
   return { actions, outcomes };

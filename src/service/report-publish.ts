@@ -45,9 +45,12 @@ export async function reportPublished(platform: Platform, data: PublishJobData, 
   }
 }
 
+/** How a maintainer runs a failed release again (handle-event.ts: a new push of the tag retries it). */
+export const RETRY_HINT = 'To run this release again once the cause is fixed, push the tag again (delete it and push it at the same commit). Files already on an index are not uploaded twice.';
+
 export async function reportPublishFailed(platform: Platform, data: PublishJobData, reason: string): Promise<void> {
   const short = reason.length > 200 ? `${reason.slice(0, 199)}…` : reason;
   await platform.setStatus(data.sha, { state: 'failure', description: `publishing ${data.version} failed: ${short}` });
-  const body = `${REPORT_MARKER}\n### ❌ pyrelease: publishing ${escapeText(data.version, 100)} failed\n\n${escapeText(reason, 4000)}\n`;
+  const body = `${REPORT_MARKER}\n### ❌ pyrelease: publishing ${escapeText(data.version, 100)} failed\n\n${escapeText(reason, 4000)}\n\n${RETRY_HINT}\n`;
   await platform.upsertComment({ kind: 'commit', sha: data.sha }, body, REPORT_MARKER);
 }

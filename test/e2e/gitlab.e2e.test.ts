@@ -83,6 +83,30 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     await eventually(() => (s.project.statuses.some((st) => st.sha === sha('3') && st.status === 'success') ? true : undefined), 10_000, 'a success status');
   });
 
+  it('runs a release that failed for good again when its tag is pushed again, uploading each file once', { timeout: 120_000 }, async () => {
+    svc = await gitlabService({ env: { PYRELEASE_JOB_ATTEMPTS: '1' } });
+    const s = svc;
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
+    // The index is down for the first upload: the only attempt fails.
+    s.index.fail(1, { status: 503 });
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')))).body).toMatchObject({ status: 'queued' });
+    await eventually(() => (s.project.statuses.at(-1)?.status === 'failed' ? true : undefined), 60_000, 'a failed status');
+    expect(s.project.releases.has('v1.4.0')).toBe(false);
+    // The failure comment on the commit says how to run the release again.
+    const failure = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'Commit' && n.body.includes('failed')), 10_000, 'the failure comment');
+    expect(failure.body).toContain('push the tag again');
+
+    // The maintainer deletes the tag and pushes it again: a new delivery of the same release.
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')))).body).toMatchObject({ status: 'queued' });
+    await eventually(() => s.project.releases.get('v1.4.0'), 60_000, 'the GitLab release after the retry');
+    await eventually(() => (s.project.statuses.at(-1)?.status === 'success' ? true : undefined), 30_000, 'a success status');
+    expect(s.project.statuses.map((st) => st.status)).toEqual(['failed', 'success']);
+    expect(s.index.files().map((f) => f.filename).sort()).toEqual(['sample-static-1.4.0.tar.gz', 'sample_static-1.4.0-py3-none-any.whl']);
+    expect(s.index.uploads.map((u) => u.status)).toEqual([503, 200, 200]);
+    expect(s.logLines.some((l) => l.includes('again: it had failed'))).toBe(true);
+  });
+
   it('publishes a release tag that no webhook announced, found by the sweep', { timeout: 120_000 }, async () => {
     svc = await gitlabService({ env: { PYRELEASE_SWEEP_INTERVAL_MS: '500' } });
     const s = svc;

@@ -20,17 +20,23 @@ function pyproject(version: string, pyrelease = 'registries = ["pypi"]'): Record
 function setup(published: string[] = []) {
   const repo = emptyRepo('main');
   const enqueued: Array<{ version: string; tag: string; sha: string; registries: readonly string[]; buildTool: string }> = [];
+  /** Versions whose publish job failed for good; `retryFailed` runs them again, as queues.ts does. */
+  const failed = new Set<string>();
+  const retryAsked: boolean[] = [];
   const deps: ServiceDeps = {
     platformFor: async () => memoryPlatform(repo),
     publishedVersions: async (_repo, registries) => registries.map((registry) => ({ registry, refusesLocal: registry === 'pypi', versions: published })),
-    enqueuePublish: async (_repo, action) => {
+    enqueuePublish: async (_repo, action, _meta, options) => {
+      retryAsked.push(options.retryFailed);
+      const jobId = `job-${action.version}-${action.sha.slice(0, 6)}`;
+      if (options.retryFailed && failed.delete(action.version)) return { jobId, created: true, retried: true };
       const first = !enqueued.some((e) => e.version === action.version && e.sha === action.sha);
       if (first) enqueued.push(action);
-      return { jobId: `job-${action.version}-${action.sha.slice(0, 6)}`, created: first };
+      return { jobId, created: first };
     },
     log: createLogger('silent'),
   };
-  return { repo, deps, enqueued };
+  return { repo, deps, enqueued, failed, retryAsked };
 }
 
 function tagEvent(tag: string, at: string): RepoEvent {
@@ -69,6 +75,18 @@ describe('a pushed release tag', () => {
     expect(again.outcomes.find((o) => o.action === 'enqueue-publish')?.result).toMatch(/^already queued/);
     // The redelivery does not turn the status back to pending: the existing job reports.
     expect(repo.statuses.map((st) => st.state)).toEqual(['pending']);
+  });
+
+  it('runs a failed release again on a new push of its tag, and sets pending again', async () => {
+    const { repo, deps, failed, retryAsked } = setup();
+    const at = released(repo, '1.2.3');
+    await handleEvent(tagEvent('v1.2.3', at), deps);
+    failed.add('1.2.3');
+    repo.statuses.push({ sha: at, state: 'failure', description: 'publishing 1.2.3 failed: index-unavailable' });
+    const again = await handleEvent(tagEvent('v1.2.3', at), deps);
+    expect(again.outcomes.find((o) => o.action === 'enqueue-publish')?.result).toBe(`queued job-1.2.3-${at.slice(0, 6)} again: it had failed`);
+    expect(repo.statuses.map((st) => st.state)).toEqual(['pending', 'failure', 'pending']);
+    expect(retryAsked).toEqual([true, true]);
   });
 
   it.each([
@@ -148,6 +166,16 @@ describe('the commit-message trigger', () => {
     await handleEvent(tagEvent('v1.3.0rc1', at), deps);
     expect(enqueued).toHaveLength(1);
     expect(enqueued[0]?.version).toBe('1.3.0rc1');
+  });
+
+  it('never runs a failed release again: only a new push of the tag does', async () => {
+    const { repo, deps, failed, retryAsked } = setup();
+    const at = commit(repo, 'main', sha(1), '1.3.0 Release', pyproject('1.3.0'));
+    failed.add('1.3.0');
+    const handled = await handleEvent(pushEvent(at, '1.3.0 Release'), deps);
+    expect(retryAsked).toEqual([false]);
+    expect(handled.outcomes.find((o) => o.action === 'enqueue-publish')?.result).toMatch(/^queued job-1\.3\.0/);
+    expect(failed.has('1.3.0')).toBe(true);
   });
 
   it.each([
