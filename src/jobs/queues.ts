@@ -4,6 +4,7 @@ import { openRedis } from '../redis-client.js';
 import type { RedisClient, RedisTarget } from '../redis-client.js';
 import { RETRY_AFTER_BACKOFF } from './backoff.js';
 import { PUBLISH_QUEUE, publishJobId, publishJobSchema } from './publish-job.js';
+import type { RateLimitedProgress } from './throttle.js';
 import type { PublishJobData, PublishJobInput } from './publish-job.js';
 
 export interface QueueSettings {
@@ -75,6 +76,8 @@ export async function enqueuePublish(queue: Queue<PublishJobData>, input: Publis
   }
   if (options.retryFailed === true && (await existing.isFailed())) {
     try {
+      // Its patience for rate limits starts again too (throttle.ts).
+      await existing.updateProgress({ since: Date.now() } satisfies RateLimitedProgress);
       await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       return { jobId, created: true, retried: true };
     } catch {

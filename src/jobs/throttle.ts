@@ -10,7 +10,7 @@ import { MAX_RETRY_AFTER_MS } from './backoff.js';
  * PYRELEASE_JOB_ATTEMPTS on it would fail a release that meets a few limits in a row,
  * however short each (and GitHub's primary limit resets hourly). Such a job is moved to BullMQ's delayed set until the asked time, which does
  * not count an attempt and holds no worker slot, for as long as the job is younger than
- * PYRELEASE_RATE_LIMIT_MAX_WAIT_MS. Past that, a rate limit is an ordinary failed
+ * PYRELEASE_RATE_LIMIT_MAX_WAIT_MS (counted from its last retry by a maintainer, if any). Past that, a rate limit is an ordinary failed
  * attempt again, so a service that throttles for good still ends in a failed job with
  * its reason instead of a job that waits forever.
  */
@@ -37,12 +37,23 @@ export function rateLimitedUntil(error: unknown, queuedAtMs: number, nowMs: numb
   return until - queuedAtMs <= maxWaitMs ? until : null;
 }
 
-/** What a rate-limited job records in its progress: read by the release page. */
+/**
+ * What a job records in its progress: `since`, when a maintainer's retry restarted its
+ * patience (queues.ts enqueuePublish); `rateLimited`, the wait it is in (the release
+ * page and `pyrelease jobs` read it).
+ */
 export interface RateLimitedProgress {
-  readonly rateLimited: { readonly until: number; readonly reason: string };
+  readonly since?: number;
+  readonly rateLimited?: { readonly until: number; readonly reason: string };
 }
 
-export function rateLimitedProgress(progress: unknown): RateLimitedProgress['rateLimited'] | null {
+/** When the job's patience for rate limits started: when it was queued, or retried since. */
+export function patienceStart(job: { readonly timestamp: number; readonly progress: unknown }): number {
+  const since = (job.progress as RateLimitedProgress | null | undefined)?.since;
+  return typeof since === 'number' && Number.isFinite(since) ? Math.max(since, job.timestamp) : job.timestamp;
+}
+
+export function rateLimitedProgress(progress: unknown): NonNullable<RateLimitedProgress['rateLimited']> | null {
   const r = (progress as { rateLimited?: { until?: unknown; reason?: unknown } } | null | undefined)?.rateLimited;
   return typeof r?.until === 'number' && typeof r.reason === 'string' ? { until: r.until, reason: r.reason } : null;
 }
@@ -70,11 +81,12 @@ export function rateLimitedText(wait: { until: string; reason: string } | null):
  * worker, Redis went away) it also returns: the ordinary retry path is always safe.
  */
 export async function waitOutRateLimit(job: Job, token: string | undefined, error: unknown, maxWaitMs: number, log: Logger): Promise<void> {
-  const until = rateLimitedUntil(error, job.timestamp, Date.now(), maxWaitMs);
+  const since = patienceStart(job);
+  const until = rateLimitedUntil(error, since, Date.now(), maxWaitMs);
   if (until === null || !isAppError(error)) return;
   const reason = `${error.code}: ${error.message}`;
   try {
-    await job.updateProgress({ rateLimited: { until, reason } } satisfies RateLimitedProgress);
+    await job.updateProgress({ since, rateLimited: { until, reason } } satisfies RateLimitedProgress);
     await job.moveToDelayed(until, token);
   } catch (moveError) {
     log.warn({ jobId: job.id, err: (moveError as Error).message }, 'could not move the rate-limited job to the delayed set; counting it as a failed attempt');

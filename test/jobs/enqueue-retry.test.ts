@@ -3,9 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AppError, rateLimitDetails } from '../../src/errors.js';
 import type { PublishJobData, PublishJobInput } from '../../src/jobs/publish-job.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../../src/jobs/queues.js';
+import { retryAfterBackoff } from '../../src/jobs/backoff.js';
+import { waitOutRateLimit } from '../../src/jobs/throttle.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
 
 const prefix = `{pyrelease-enqueue-retry-${randomBytes(5).toString('hex')}}`;
@@ -69,5 +73,41 @@ describe('enqueuePublish with retryFailed', () => {
     expect(answers.filter((a) => a.retried === true)).toHaveLength(1);
     expect(answers.filter((a) => !a.created)).toHaveLength(19);
     expect(await queue.getJobState(jobId)).toBe('waiting');
+  });
+
+  it('starts the job\'s patience for rate limits again: a retried old job waits a rate limit out', async () => {
+    const { jobId } = await enqueuePublish(queue, release('3.0.0'));
+    await runOnce(jobId, 'fail');
+    // Older than a 2.5 s patience by the time a 1 s rate limit would end, counted from when it was queued.
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await enqueuePublish(queue, release('3.0.0'), { retryFailed: true })).retried).toBe(true);
+    const decisions: string[] = [];
+    const worker = new Worker<PublishJobData>(
+      'publish',
+      async (job, token) => {
+        const limited = new AppError('index-unavailable', 'fake could not take it now: 429', { retryable: true, details: rateLimitDetails(1) });
+        try {
+          await waitOutRateLimit(job, token, limited, 2500, pino({ level: 'silent' }));
+        } catch (error) {
+          decisions.push('waits');
+          throw error;
+        }
+        decisions.push('spends an attempt');
+        throw limited;
+      },
+      { connection: redisConnection(TEST_REDIS_URL, 'pyrelease-test-enqueue-retry-patience'), prefix, settings: { backoffStrategy: retryAfterBackoff } },
+    );
+    try {
+      const deadline = Date.now() + 10_000;
+      while (decisions.length === 0 || (await queue.getJobState(jobId)) === 'active') {
+        if (Date.now() > deadline) throw new Error(`no decision in 10 s: ${JSON.stringify(decisions)}, ${await queue.getJobState(jobId)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await worker.close();
+    }
+    expect(decisions.slice(0, 1)).toEqual(['waits']);
+    expect(await queue.getJobState(jobId)).toBe('delayed');
+    expect((await queue.getJob(jobId))?.attemptsMade).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, rateLimitDetails } from '../../src/errors.js';
-import { DEFAULT_RATE_LIMIT_WAIT_MS, rateLimitedProgress, rateLimitedText, rateLimitedUntil, rateLimitedWait, rateLimitWaitMs } from '../../src/jobs/throttle.js';
+import { DEFAULT_RATE_LIMIT_WAIT_MS, patienceStart, rateLimitedProgress, rateLimitedText, rateLimitedUntil, rateLimitedWait, rateLimitWaitMs } from '../../src/jobs/throttle.js';
 
 const limited = (seconds: number | null, retryable = true) => new AppError('forge-unavailable', 'GitHub rate-limited creating the release (429)', { retryable, details: { status: 429, ...rateLimitDetails(seconds) } });
 
@@ -75,5 +75,17 @@ describe('rateLimitedWait', () => {
     expect(rateLimitedWait('active', progress, before)).toBeNull();
     expect(rateLimitedWait('completed', progress, before)).toBeNull();
     expect(rateLimitedText(null)).toBe('');
+  });
+});
+
+describe('patienceStart', () => {
+  it.each([
+    ['a job never retried: when it was queued', undefined, 1000],
+    ['a job retried later: the retry', { since: 5000 }, 5000],
+    ['a retry stamp older than the job (a clock step): the job', { since: 500 }, 1000],
+    ['a broken stamp', { since: 'soon' }, 1000],
+    ['a rate-limited job never retried', { rateLimited: { until: 9000, reason: 'r' } }, 1000],
+  ])('%s', (_name, progress, expected) => {
+    expect(patienceStart({ timestamp: 1000, progress })).toBe(expected);
   });
 });
