@@ -52,6 +52,15 @@ function pullRequest(s: GithubService, number: number, action: 'opened' | 'synch
   };
 }
 
+/** v1.4.0 released on main (sha 1), and pull request #9 from a feature branch (sha 2) that lowers the version to 1.3.0. */
+async function arrangeLoweringPull(s: GithubService): Promise<void> {
+  await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
+  s.repo.tags.set('v1.4.0', sha('1'));
+  s.repo.branches.set('feature', [sha('1')]);
+  await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
+  addPull(s.repo, 9, [sha('2')]);
+}
+
 describe('GitHub end to end: signed webhook -> server -> queue -> worker -> index and GitHub', () => {
   it('publishes a pushed release tag once and completes a successful check run', { timeout: 120_000 }, async () => {
     svc = await githubService();
@@ -91,11 +100,7 @@ describe('GitHub end to end: signed webhook -> server -> queue -> worker -> inde
   it('comments once on a pull request that lowers the version, and edits the comment when fixed', { timeout: 60_000 }, async () => {
     svc = await githubService();
     const s = svc;
-    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
-    s.repo.tags.set('v1.4.0', sha('1'));
-    s.repo.branches.set('feature', [sha('1')]);
-    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
-    addPull(s.repo, 9, [sha('2')]);
+    await arrangeLoweringPull(s);
 
     await s.send('pull_request', pullRequest(s, 9, 'opened', sha('2')));
     const comment = await eventually(() => s.repo.issueComments.find((c) => c.on === 9), 30_000, 'the PR comment');
@@ -112,11 +117,7 @@ describe('GitHub end to end: signed webhook -> server -> queue -> worker -> inde
     // One attempt per job: before rate limits were waited out, this refusal failed the job for good.
     svc = await githubService({ env: { PYRELEASE_JOB_ATTEMPTS: '1' } });
     const s = svc;
-    await s.commitFixture('main', sha('1'), 'base', 'setuptools-static', '1.4.0');
-    s.repo.tags.set('v1.4.0', sha('1'));
-    s.repo.branches.set('feature', [sha('1')]);
-    await s.commitFixture('feature', sha('2'), 'lower', 'setuptools-static', '1.3.0');
-    addPull(s.repo, 9, [sha('2')]);
+    await arrangeLoweringPull(s);
     // 11 s: past the 10 s Octokit's throttling plugin may wait inside the request.
     s.github.fault({ route: 'POST /repos/:owner/:repo/issues/:issue_number/comments', status: 403, limit: 'secondary', retryAfter: 11 });
 
