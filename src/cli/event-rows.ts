@@ -5,6 +5,7 @@ import { inboxKey } from '../jobs/event-inbox.js';
 import type { EventJobData } from '../jobs/event-job.js';
 import { entryToJob } from '../jobs/inbox-pump.js';
 import { rateLimitedWait } from '../jobs/throttle.js';
+import type { RateLimitedWait } from '../jobs/throttle.js';
 
 /** One webhook's way through pyrelease: still in the inbox, or its event job in a state. */
 export interface EventRow {
@@ -19,7 +20,7 @@ export interface EventRow {
   readonly attempts: number;
   readonly failedReason: string | null;
   /** A delayed job waiting out a forge's rate limit (jobs/throttle.ts). */
-  readonly rateLimited: { readonly until: string; readonly reason: string } | null;
+  readonly rateLimited: RateLimitedWait | null;
   readonly createdAt: string;
 }
 

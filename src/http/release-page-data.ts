@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { rateLimitedWait } from '../jobs/throttle.js';
+import type { RateLimitedWait } from '../jobs/throttle.js';
 
 /** The parts of a BullMQ job the release page reads. */
 export interface JobLike {
@@ -41,7 +42,7 @@ export interface ReleaseRow {
   readonly attempts: number;
   readonly files: readonly ReleaseFile[];
   /** A delayed job waiting out a forge's or an index's rate limit: why, and when it runs again. */
-  readonly rateLimited: { readonly reason: string; readonly until: string } | null;
+  readonly rateLimited: RateLimitedWait | null;
   /** Why the last attempt failed (also on a delayed job that will be retried). */
   readonly failure: { readonly code: string | null; readonly reason: string; readonly hint: string } | null;
 }

@@ -8,11 +8,12 @@ import { MAX_RETRY_AFTER_MS } from './backoff.js';
  * Rate limits are waited out, not counted as failures. A forge or an index that answers
  * 429 (or GitHub's rate-limit 403) is up and has said when to come back; spending one of
  * PYRELEASE_JOB_ATTEMPTS on it would fail a release that meets a few limits in a row,
- * however short each (and GitHub's primary limit resets hourly). Such a job is moved to BullMQ's delayed set until the asked time, which does
- * not count an attempt and holds no worker slot, for as long as the job is younger than
- * PYRELEASE_RATE_LIMIT_MAX_WAIT_MS (counted from its last retry by a maintainer, if any). Past that, a rate limit is an ordinary failed
- * attempt again, so a service that throttles for good still ends in a failed job with
- * its reason instead of a job that waits forever.
+ * however short each (and GitHub's primary limit resets hourly). Such a job is moved to
+ * BullMQ's delayed set until the asked time, which does not count an attempt and holds
+ * no worker slot, for as long as the job is younger than PYRELEASE_RATE_LIMIT_MAX_WAIT_MS
+ * (counted from its last retry by a maintainer, if any). Past that, a rate limit is an
+ * ordinary failed attempt again, so a service that throttles for good still ends in a
+ * failed job with its reason instead of a job that waits forever.
  */
 
 /** When a rate limit did not say how long to wait: GitLab's and GitHub's limits are counted per minute. */
@@ -27,14 +28,15 @@ export function rateLimitWaitMs(error: unknown): number | null {
 }
 
 /**
- * When a job queued at `queuedAtMs` and stopped by `error` at `nowMs` should run again
- * without spending an attempt; null when it must take the ordinary retry path.
+ * When a job whose patience started at `sinceMs` (patienceStart) and that `error` stopped
+ * at `nowMs` should run again without spending an attempt; null when it must take the
+ * ordinary retry path.
  */
-export function rateLimitedUntil(error: unknown, queuedAtMs: number, nowMs: number, maxWaitMs: number): number | null {
+export function rateLimitedUntil(error: unknown, sinceMs: number, nowMs: number, maxWaitMs: number): number | null {
   const wait = rateLimitWaitMs(error);
   if (wait === null) return null;
   const until = nowMs + wait;
-  return until - queuedAtMs <= maxWaitMs ? until : null;
+  return until - sinceMs <= maxWaitMs ? until : null;
 }
 
 /**
@@ -58,18 +60,24 @@ export function rateLimitedProgress(progress: unknown): NonNullable<RateLimitedP
   return typeof r?.until === 'number' && typeof r.reason === 'string' ? { until: r.until, reason: r.reason } : null;
 }
 
+/** A rate-limit wait as the release page and `pyrelease jobs` show it: when (ISO text) and why. */
+export interface RateLimitedWait {
+  readonly until: string;
+  readonly reason: string;
+}
+
 /**
- * A delayed job's rate-limit wait, its time as ISO text (the release page, `pyrelease
- * jobs`); null for any other job. The progress outlives the wait, so a wait already
- * over is not shown: the job may be delayed again for an ordinary retry since.
+ * A delayed job's rate-limit wait; null for any other job. The progress outlives the
+ * wait, so a wait already over is not shown: the job may be delayed again for an
+ * ordinary retry since.
  */
-export function rateLimitedWait(state: string, progress: unknown, nowMs = Date.now()): { readonly until: string; readonly reason: string } | null {
+export function rateLimitedWait(state: string, progress: unknown, nowMs = Date.now()): RateLimitedWait | null {
   const r = state === 'delayed' ? rateLimitedProgress(progress) : null;
   return r === null || r.until <= nowMs ? null : { until: new Date(r.until).toISOString(), reason: r.reason };
 }
 
 /** How `pyrelease jobs` prints it. */
-export function rateLimitedText(wait: { until: string; reason: string } | null): string {
+export function rateLimitedText(wait: RateLimitedWait | null): string {
   return wait === null ? '' : `  rate-limited, runs again at ${wait.until}: ${wait.reason}`;
 }
 
