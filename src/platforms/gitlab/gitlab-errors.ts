@@ -12,7 +12,7 @@ import { AppError, rateLimitDetails } from '../../errors.js';
  *
  * Rate limits: gitbeaker retries 429 and 502 by itself, 10 attempts in about a quarter
  * of a second (2^i * 0.25 ms apart), without reading Retry-After, then throws a
- * GitbeakerRetryError that names no status in a field. A 429 storm therefore ends fast
+ * GitbeakerRetryError that names the last status only in its message. A 429 storm therefore ends fast
  * as forge-unavailable with retryAfterSeconds = RATE_LIMIT_BACKOFF_SECONDS (GitLab's
  * limits are counted per minute: doc/security/rate_limits.md), and the job queue backs
  * off on that instead of hammering the forge.
@@ -48,9 +48,14 @@ function describe(error: GitbeakerRequestError): string {
 export function translateGitlabError(error: unknown, action: string): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof GitbeakerRetryError) {
-    return new AppError('forge-unavailable', `GitLab kept answering 429/502 to ${action}; gitbeaker gave up after its retries`, {
+    // The one place a message is read: the error carries the last status only in its
+    // text ("... last status code: 429. ..."). A 429 storm is a rate limit the queue
+    // waits out; a 502 storm is an outage that spends attempts. Should the text change,
+    // a 429 storm falls back to spending attempts: the old, safe behaviour.
+    const limited = /\blast status code: 429\b/.test(error.message);
+    return new AppError('forge-unavailable', `GitLab kept answering ${limited ? 429 : 502} to ${action}; gitbeaker gave up after its retries`, {
       retryable: true,
-      details: { action, ...rateLimitDetails(RATE_LIMIT_BACKOFF_SECONDS) },
+      details: limited ? { action, ...rateLimitDetails(RATE_LIMIT_BACKOFF_SECONDS) } : { action, retryAfterSeconds: RATE_LIMIT_BACKOFF_SECONDS },
     });
   }
   if (error instanceof GitbeakerTimeoutError) {

@@ -144,6 +144,14 @@ describe('GitLab adapter specifics', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a 502 storm is an outage, not a rate limit: retryable, backing off, and it spends attempts', async () => {
+    gl.fault({ route: 'GET /projects/:id/repository/tags/:tag_name', status: 502, count: 50 });
+    const error = (await platform.getTag('v1').catch((e: unknown) => e)) as AppError;
+    expect(error).toMatchObject({ code: 'forge-unavailable', retryable: true, details: { retryAfterSeconds: 60 } });
+    expect(error.message).toContain('kept answering 502');
+    expect(error.details['rateLimited']).toBeUndefined();
+  });
+
   it.each([
     [500, 'forge-unavailable', true],
     [503, 'forge-unavailable', true],
