@@ -1,5 +1,5 @@
-// Time from a GitLab tag webhook to the first upload request at the index, with the
-// build left out: the files for each release are built once before the timed part and
+// Time from a tag webhook (GitLab's Tag Push Hook, and GitHub's push) to the first upload
+// request at the index, with the build left out: the files for each release are built once before the timed part and
 // kept where the publish job looks for an earlier attempt's files
 // (<PYRELEASE_DATA_DIR>/artifacts/<publishJobId>/), so the job reuses them.
 //
@@ -9,18 +9,21 @@
 //   GitLab:    a small fake on 127.0.0.1 below, answering only the routes a tag release
 //              calls, with the JSON shapes GitLab documents (doc/api: users, projects,
 //              repository_files, commits, tags, commit status, releases).
+//   GitHub:    the same for a GitHub App on GitHub Enterprise Server (bench/fake-github.js);
+//              APP_SLUG is set, so the App is not read at start.
 //   index:     a fake on 127.0.0.1: the simple API answers 404 (no such project, so each
 //              file is absent), the upload POST records when the first request arrives
 //              and answers 200.
 //
-//   npm run build && node bench/tag-to-upload.js [--runs N] [--no-write]
+//   npm run build && node bench/tag-to-upload.js [--runs N] [--forge gitlab|github|both] [--no-write]
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fakeGithub, githubTagPush, REPO_ID } from './fake-github.js';
 import { machineLine, writeBlock } from './readme-section.js';
 
 const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -274,7 +277,7 @@ export async function deleteKeys(redis, prefix) {
  * environment and server config file a service or `pyrelease worker` needs, and the real
  * web service started with them (runWorkers as given), under a unique Redis key prefix.
  */
-export async function releaseRig({ name, versions, runWorkers }) {
+export async function releaseRig({ name, versions, runWorkers, forge = 'gitlab' }) {
   const { startService } = await import('../dist/main.js');
   const { loadConfig } = await import('../dist/config.js');
   const { createLogger } = await import('../dist/logger.js');
@@ -296,6 +299,7 @@ export async function releaseRig({ name, versions, runWorkers }) {
   const secret = randomBytes(16).toString('hex');
   const prefix = `{pyrelease-bench-${name}-${process.pid}-${randomBytes(4).toString('hex')}}`;
   const gitlab = await fakeGitlab(gitlabToken);
+  const github = await fakeGithub(gitlab.calls);
   const index = await fakeIndex(gitlab.calls);
   const serverYaml = `registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`;
   const configFile = join(root, 'pyrelease.yml');
@@ -307,10 +311,17 @@ export async function releaseRig({ name, versions, runWorkers }) {
     PYRELEASE_DATA_DIR: dataDir,
     PYRELEASE_BUILD_ISOLATION: 'false',
     PYRELEASE_CONFIG: configFile,
-    GITLAB_URL: gitlab.url,
-    GITLAB_TOKEN: gitlabToken,
-    GITLAB_WEBHOOK_SECRET: secret,
     PYRELEASE_REGISTRY_FAKE_TOKEN: `pypi-${randomBytes(16).toString('hex')}`,
+    ...(forge === 'gitlab'
+      ? { GITLAB_URL: gitlab.url, GITLAB_TOKEN: gitlabToken, GITLAB_WEBHOOK_SECRET: secret }
+      : {
+          APP_ID: '4242',
+          APP_SLUG: 'pyrelease-bench',
+          PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          WEBHOOK_SECRET: secret,
+          GHE_HOST: new URL(github.url).host,
+          GHE_PROTOCOL: 'http',
+        }),
   };
   const loaded = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
@@ -320,108 +331,145 @@ export async function releaseRig({ name, versions, runWorkers }) {
   const service = await startService({ config: loaded.config, server: server.config, env, log, runWorkers });
   const redis = new Redis(REDIS_URL, { connectionName: `pyrelease-bench-${name}`, maxRetriesPerRequest: 1 });
 
+  const tags = forge === 'gitlab' ? gitlab.tags : github.tags;
   return {
     env,
     gitlab,
+    github,
+    /** Every request the forge and the index saw, in order. */
+    calls: gitlab.calls,
     index,
     buildMs,
     workerConcurrency: loaded.config.workerConcurrency,
-    /** Tags a new commit `v<version>` on the fake GitLab and keeps its files where its publish job will reuse them. */
+    /** Tags a new commit `v<version>` on the fake forge and keeps its files where its publish job will reuse them. */
     stage: async (version) => {
       const sha = randomBytes(20).toString('hex');
-      gitlab.commits.set(sha, { version, message: `Release ${version}` });
-      gitlab.tags.set(`v${version}`, sha);
-      const jobId = publishJobId({ platform: 'gitlab', repo: String(PROJECT_ID), version, sha });
+      if (forge === 'gitlab') gitlab.commits.set(sha, { version, message: `Release ${version}` });
+      else github.commits.set(sha, { files: { 'pyproject.toml': pyproject(version) }, message: `Release ${version}` });
+      tags.set(`v${version}`, sha);
+      const jobId = publishJobId({ platform: forge, repo: String(forge === 'gitlab' ? PROJECT_ID : REPO_ID), version, sha });
       await saveArtifacts(join(dataDir, 'artifacts', jobId), dists.get(version));
       return sha;
     },
-    /** Sends GitLab's Tag Push Hook for a staged tag, as GitLab does; resolves to the answer. */
+    /** Sends the forge's webhook for a staged tag, as the forge does; resolves to the answer. */
     sendTag: async (tag) => {
-      const res = await fetch(`${service.url}/webhooks/gitlab`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() },
-        body: JSON.stringify(tagPush(tag, gitlab.tags.get(tag))),
-      });
+      const body = JSON.stringify(forge === 'gitlab' ? tagPush(tag, tags.get(tag)) : githubTagPush(tag, tags.get(tag)));
+      const headers =
+        forge === 'gitlab'
+          ? { 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': secret, 'idempotency-key': randomUUID() }
+          : { 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+      const res = await fetch(`${service.url}${forge === 'gitlab' ? '/webhooks/gitlab' : '/api/github/webhooks'}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       return { status: res.status, body: await res.json() };
     },
+    /** Whether the forge release of a staged tag exists and its status or check run says success. */
+    released: (tag) =>
+      forge === 'gitlab'
+        ? gitlab.releases.has(tag) && gitlab.statuses.some((s) => s.sha === tags.get(tag) && s.status === 'success')
+        : github.releases.has(tag) && github.checkRuns.some((c) => c.head_sha === tags.get(tag) && c.conclusion === 'success'),
+    /** Resolves once check() holds after a forge request, or rejects after ms. */
+    until: (check, ms, what) => (forge === 'gitlab' ? gitlab.until(check, ms, what) : github.until(check, ms, what)),
+    /** Routes the fake forge does not serve (answered 404). */
+    unknown: () => (forge === 'gitlab' ? gitlab.unknown : github.unknown),
     close: async () => {
       await service.close();
       await deleteKeys(redis, prefix);
       redis.disconnect();
       await gitlab.close();
+      await github.close();
       await index.close();
       await rm(root, { recursive: true, force: true });
     },
   };
 }
 
-async function main() {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } } });
-  const runs = Number(values.runs);
-  const watchdog = setTimeout(() => {
-    console.error('bench/tag-to-upload.js: watchdog fired, stopping');
-    process.exit(2);
-  }, 30_000 + runs * 25_000);
-  watchdog.unref();
+const FORGE_NAMES = { gitlab: 'GitLab', github: 'GitHub' };
 
-  const versions = Array.from({ length: runs }, (_, i) => `1.0.${i + 1}`);
-  const rig = await releaseRig({ name: 't2u', versions, runWorkers: true });
-  const { gitlab, index, buildMs } = rig;
-
+/** One release after another through one forge: each run's ack and first-upload times, and the calls before the upload. */
+async function measure(forge, versions) {
+  const rig = await releaseRig({ name: `t2u-${forge}`, versions, runWorkers: true, forge });
+  const { index } = rig;
   const results = [];
   try {
     for (const [i, version] of versions.entries()) {
       const tag = `v${version}`;
-      const sha = await rig.stage(version);
+      await rig.stage(version);
       index.state.firstUploadAt = null;
       const uploadsBefore = index.state.uploads;
 
       const sentAt = performance.now();
-      const firstCall = gitlab.calls.length;
+      const firstCall = rig.calls.length;
       const answer = await rig.sendTag(tag);
       const ackMs = performance.now() - sentAt;
-      if (answer.status !== 200 || answer.body.status !== 'queued') throw new Error(`webhook answered ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (answer.status !== 200 || answer.body.status !== 'queued') throw new Error(`${forge} webhook answered ${answer.status} ${JSON.stringify(answer.body)}`);
       const deadline = Date.now() + 20_000;
       while (index.state.firstUploadAt === null) {
-        if (Date.now() > deadline) throw new Error(`no upload within 20 s for ${tag}; GitLab routes the fake lacks: ${gitlab.unknown.join(', ') || 'none'}; statuses: ${JSON.stringify(gitlab.statuses.map((s) => [s.status, s.description]))}`);
+        if (Date.now() > deadline) throw new Error(`no upload within 20 s for ${tag} on ${forge}; routes the fake lacks: ${rig.unknown().join(', ') || 'none'}`);
         await new Promise((r) => setTimeout(r, 1));
       }
       const toUploadMs = index.state.firstUploadAt - sentAt;
-      // Let the release finish (both files, the GitLab release, the final status) before the next one.
-      await gitlab.until(() => gitlab.releases.has(tag) && gitlab.statuses.some((s) => s.sha === sha && s.status === 'success'), 20_000, `the release of ${tag}`);
-      const before = gitlab.calls.slice(firstCall).filter((c) => c.at <= index.state.firstUploadAt).map((c) => c.what);
+      // Let the release finish (both files, the forge release, the final status) before the next one.
+      await rig.until(() => rig.released(tag), 20_000, `the release of ${tag} on ${forge}`);
+      const before = rig.calls.slice(firstCall).filter((c) => c.at <= index.state.firstUploadAt).map((c) => c.what);
       results.push({ version, ackMs, toUploadMs, uploads: index.state.uploads - uploadsBefore, before });
-      console.log(`run ${i + 1}/${runs} ${tag}: ack ${ackMs.toFixed(1)} ms, first upload after ${toUploadMs.toFixed(1)} ms, ${index.state.uploads - uploadsBefore} upload(s)`);
+      console.log(`${forge} run ${i + 1}/${versions.length} ${tag}: ack ${ackMs.toFixed(1)} ms, first upload after ${toUploadMs.toFixed(1)} ms, ${index.state.uploads - uploadsBefore} upload(s)`);
     }
   } finally {
     await rig.close();
+  }
+  if (rig.unknown().length > 0) console.log(`${forge} routes the fake does not serve (answered 404): ${[...new Set(rig.unknown())].join(', ')}`);
+  return { forge, results, buildMs: rig.buildMs };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, forge: { type: 'string', default: 'both' }, 'no-write': { type: 'boolean', default: false } } });
+  const runs = Number(values.runs);
+  const forges = values.forge === 'both' ? ['gitlab', 'github'] : [values.forge];
+  if (!forges.every((f) => f in FORGE_NAMES)) throw new Error(`--forge takes gitlab, github or both, not ${values.forge}`);
+  const watchdog = setTimeout(() => {
+    console.error('bench/tag-to-upload.js: watchdog fired, stopping');
+    process.exit(2);
+  }, forges.length * (30_000 + runs * 25_000));
+  watchdog.unref();
+
+  const versions = Array.from({ length: runs }, (_, i) => `1.0.${i + 1}`);
+  const measured = [];
+  try {
+    for (const forge of forges) measured.push(await measure(forge, versions));
+  } finally {
     clearTimeout(watchdog);
   }
-  if (gitlab.unknown.length > 0) console.log(`GitLab routes the fake does not serve (answered 404): ${[...new Set(gitlab.unknown)].join(', ')}`);
 
-  const upload = summarize(results.map((r) => r.toUploadMs));
-  const ack = summarize(results.map((r) => r.ackMs));
   const f = (n) => n.toFixed(1);
-  // The calls of the last release, up to and including its first upload, grouped in order.
-  const sequence = [];
-  for (const what of results.at(-1)?.before ?? []) {
-    const last = sequence.at(-1);
-    if (last?.what === what) last.n++;
-    else sequence.push({ what, n: 1 });
+  const rows = [];
+  const details = [];
+  for (const { forge, results } of measured) {
+    const name = FORGE_NAMES[forge];
+    const ack = summarize(results.map((r) => r.ackMs));
+    const upload = summarize(results.map((r) => r.toUploadMs));
+    rows.push(`| ${name}: its 200 "queued" answer (webhook ack) | ${f(ack.median)} | ${f(ack.min)} | ${f(ack.max)} |`);
+    rows.push(`| ${name}: the first upload request arriving at the index | ${f(upload.median)} | ${f(upload.min)} | ${f(upload.max)} |`);
+    // The calls of the last release, up to and including its first upload, grouped in order.
+    const sequence = [];
+    for (const what of results.at(-1)?.before ?? []) {
+      const last = sequence.at(-1);
+      if (last?.what === what) last.n++;
+      else sequence.push({ what, n: 1 });
+    }
+    details.push(`${name}, each run in order (ms to the first upload): ${results.map((r) => f(r.toUploadMs)).join(', ')}; the first is the service's first release since it started.`);
+    details.push('');
+    details.push(`What the service asked of the fakes from the ${name} webhook to the first upload (last run, in order): ${sequence.map((c) => (c.n > 1 ? `${c.what} (x${c.n})` : c.what)).join('; ')}.`);
+    details.push('');
   }
+  const buildMs = Math.round(measured.reduce((sum, m) => sum + m.buildMs, 0) / measured.length);
   const generated = [
-    `${runs} tag releases, one after another, each a new version and commit. ${machineLine(`, ${execFileSync('/usr/bin/python3', ['--version'], { encoding: 'utf8' }).trim()} for the (untimed) builds`)}`,
+    `${runs} tag releases per forge, one after another, each a new version and commit. ${machineLine(`, ${execFileSync('/usr/bin/python3', ['--version'], { encoding: 'utf8' }).trim()} for the (untimed) builds`)}`,
     '',
     '| from the tag webhook being sent to | median ms | min ms | max ms |',
     '|---|---:|---:|---:|',
-    `| its 200 "queued" answer (webhook ack) | ${f(ack.median)} | ${f(ack.min)} | ${f(ack.max)} |`,
-    `| the first upload request arriving at the index | ${f(upload.median)} | ${f(upload.min)} | ${f(upload.max)} |`,
+    ...rows,
     '',
-    `Each run, in order (ms to the first upload): ${results.map((r) => f(r.toUploadMs)).join(', ')}; the first is the service's first release since it started.`,
-    '',
-    `What the service asked of the fakes from the webhook to the first upload (last run, in order): ${sequence.map((c) => (c.n > 1 ? `${c.what} (x${c.n})` : c.what)).join('; ')}.`,
-    '',
-    `Not included: the build (\`python3 -m build -n -x\` of this tiny setuptools project took about ${Math.round(buildMs)} ms per release here, done before the timed part), the upload itself and everything after it (the second file, the GitLab release, the final status).`,
+    ...details,
+    `Not included: the build (\`python3 -m build -n -x\` of this tiny setuptools project took about ${buildMs} ms per release here, done before the timed part), the upload itself and everything after it (the second file, the forge release, the final status or check run).`,
   ].join('\n');
   console.log(`\n${generated}`);
   if (!values['no-write']) await writeBlock('tag-to-upload', generated);
