@@ -3,7 +3,7 @@
 // documents (docs.github.com/rest: apps, repos, contents, commits, git refs, checks,
 // releases, pulls). The App's JWT is not verified: the bench measures pyrelease, and the
 // test suite's fake (test/fakes/fake-github.ts) checks authentication.
-import http from 'node:http';
+import { serveFake } from './fake-server.js';
 
 export const OWNER = 'bench';
 export const REPO = 'sample';
@@ -17,7 +17,6 @@ export function fakeGithub(calls) {
   const releases = new Map(); // tag -> release
   const checkRuns = [];
   const unknown = [];
-  const waiters = [];
   const now = '2026-01-01T00:00:00Z';
   const notFound = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
   const commitJson = (sha) => ({ sha, commit: { message: commits.get(sha).message, author: { name: 'Bench', email: 'bench@example.invalid', date: now } }, parents: [] });
@@ -87,57 +86,27 @@ export function fakeGithub(calls) {
     ],
   ];
 
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const path = url.pathname.replace(/^\/api\/v3/, '');
-      const what = `${req.method} ${path.replace(`/repos/${OWNER}/${REPO}`, '/repos/:repo').replace(/\b[0-9a-f]{40}\b/g, ':sha').replace(/\/v\d[^/]*/g, '/:tag').replace(/\/\d+(\/|$)/g, '/:id$1')}`;
-      calls.push({ at: performance.now(), what: `GitHub ${what}` });
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const input = raw === '' ? {} : JSON.parse(raw);
-      let reply;
-      for (const [method, re, handle] of routes) {
-        const m = req.method === method ? re.exec(path) : null;
-        if (m !== null) {
-          reply = handle(m, url.searchParams, input);
-          break;
-        }
+  return serveFake((req, raw) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/api\/v3/, '');
+    const what = `${req.method} ${path.replace(`/repos/${OWNER}/${REPO}`, '/repos/:repo').replace(/\b[0-9a-f]{40}\b/g, ':sha').replace(/\/v\d[^/]*/g, '/:tag').replace(/\/\d+(\/|$)/g, '/:id$1')}`;
+    calls.push({ at: performance.now(), what: `GitHub ${what}` });
+    const input = raw === '' ? {} : JSON.parse(raw);
+    let reply;
+    for (const [method, re, handle] of routes) {
+      const m = req.method === method ? re.exec(path) : null;
+      if (m !== null) {
+        reply = handle(m, url.searchParams, input);
+        break;
       }
-      if (reply === undefined) {
-        unknown.push(`${req.method} ${path}`);
-        reply = notFound;
-      }
-      const text = JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'x-github-request-id': `BENCH:${calls.length}`, 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999' });
-      res.end(text);
-      for (const w of waiters.splice(0)) w();
-    });
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({
-        url: `http://127.0.0.1:${server.address().port}`,
-        commits,
-        tags,
-        releases,
-        checkRuns,
-        unknown,
-        until: async (check, ms, what) => {
-          const deadline = Date.now() + ms;
-          while (!check()) {
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((resolveWait) => {
-              waiters.push(resolveWait);
-              setTimeout(resolveWait, 50);
-            });
-          }
-        },
-        close: () => new Promise((resolveClose) => server.close(() => resolveClose())),
-      }),
-    ),
-  );
+    }
+    if (reply === undefined) {
+      unknown.push(`${req.method} ${path}`);
+      reply = notFound;
+    }
+    const headers = { 'Content-Type': 'application/json; charset=utf-8', 'x-github-request-id': `BENCH:${calls.length}`, 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999' };
+    return { status: reply.status, headers, text: JSON.stringify(reply.body) };
+  }).then((served) => ({ ...served, commits, tags, releases, checkRuns, unknown }));
 }
 
 /** The push webhook GitHub sends for a new tag (docs: webhook-events-and-payloads#push), trimmed to what a release reads. */

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fakeGithub, githubTagPush, REPO_ID } from './fake-github.js';
+import { serveFake } from './fake-server.js';
 import { machineLine, writeBlock } from './readme-section.js';
 
 const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -71,7 +72,6 @@ export function fakeGitlab(token) {
   const statuses = [];
   const unknown = [];
   const calls = []; // { at, what }: which routes a release calls, in order
-  const waiters = [];
   const commitJson = (sha) => ({
     id: sha,
     short_id: sha.slice(0, 8),
@@ -145,62 +145,29 @@ export function fakeGitlab(token) {
     ['GET', new RegExp(`^${p}/releases/([^/]+)/assets/links$`), (m) => page(releases.get(decodeURIComponent(m[1]))?.assets.links ?? [])],
   ];
 
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const what = `${req.method} ${url.pathname.replace(/^\/api\/v4\/projects\/[^/]+/, '/projects/:id').replace(/\b[0-9a-f]{40}\b/g, ':sha').replace(/\/v\d[^/]*/g, '/:tag')}${url.searchParams.has('type') ? `?type=${url.searchParams.get('type')}` : ''}`;
-      calls.push({ at: performance.now(), what: `GitLab ${what}` });
-      let reply;
-      if (req.headers['private-token'] !== token && req.headers.authorization !== `Bearer ${token}`) reply = { status: 401, body: { message: '401 Unauthorized' } };
-      else {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        let input = Object.fromEntries(url.searchParams);
-        if (raw !== '') input = { ...input, ...(req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw))) };
-        for (const [method, re, handle] of routes) {
-          const m = req.method === method ? re.exec(url.pathname) : null;
-          if (m !== null) {
-            reply = handle(m, url.searchParams, input);
-            break;
-          }
-        }
-        if (reply === undefined) {
-          unknown.push(`${req.method} ${url.pathname}`);
-          reply = { status: 404, body: { error: '404 Not Found' } };
+  return serveFake((req, raw) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const what = `${req.method} ${url.pathname.replace(/^\/api\/v4\/projects\/[^/]+/, '/projects/:id').replace(/\b[0-9a-f]{40}\b/g, ':sha').replace(/\/v\d[^/]*/g, '/:tag')}${url.searchParams.has('type') ? `?type=${url.searchParams.get('type')}` : ''}`;
+    calls.push({ at: performance.now(), what: `GitLab ${what}` });
+    let reply;
+    if (req.headers['private-token'] !== token && req.headers.authorization !== `Bearer ${token}`) reply = { status: 401, body: { message: '401 Unauthorized' } };
+    else {
+      let input = Object.fromEntries(url.searchParams);
+      if (raw !== '') input = { ...input, ...(req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw))) };
+      for (const [method, re, handle] of routes) {
+        const m = req.method === method ? re.exec(url.pathname) : null;
+        if (m !== null) {
+          reply = handle(m, url.searchParams, input);
+          break;
         }
       }
-      const text = reply.raw ?? JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
-      res.end(text);
-      for (const w of waiters.splice(0)) w();
-    });
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({
-        url: `http://127.0.0.1:${server.address().port}`,
-        commits,
-        tags,
-        releases,
-        statuses,
-        unknown,
-        calls,
-        /** Resolves once check() holds after some request, or rejects after ms. */
-        until: async (check, ms, what) => {
-          const deadline = Date.now() + ms;
-          while (!check()) {
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((r) => {
-              waiters.push(r);
-              setTimeout(r, 50);
-            });
-          }
-        },
-        close: () => new Promise((r) => server.close(() => r())),
-      }),
-    ),
-  );
+      if (reply === undefined) {
+        unknown.push(`${req.method} ${url.pathname}`);
+        reply = { status: 404, body: { error: '404 Not Found' } };
+      }
+    }
+    return { status: reply.status, headers: { 'Content-Type': 'application/json', ...reply.headers }, text: reply.raw ?? JSON.stringify(reply.body) };
+  }).then((served) => ({ ...served, commits, tags, releases, statuses, unknown, calls }));
 }
 
 // ---------------------------------------------------------------- fake index
