@@ -73,15 +73,28 @@ function freePort() {
   });
 }
 
-function startRedisServer(args) {
+/**
+ * Starts a redis-server and adds it to `children` at once, so that a caller's clean-up
+ * stops it even when it never became ready; rejects, with its output, if it is not ready
+ * within 10 s or exits first.
+ */
+function startRedisServer(args, children) {
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server ${args.join(' ')} was not ready within 10 s:\n${out}`)), 10_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('Ready to accept connections')) resolve(child);
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${out}`));
+    });
   });
 }
 
@@ -94,13 +107,24 @@ export async function startReplicatedRedis() {
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const children = [];
   const close = async () => {
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r).kill('SIGTERM')) : null)));
+    // SIGKILL after 5 s: a primary may wait up to its shutdown-timeout (10 s) for a replica.
+    const stop = (c) =>
+      new Promise((r) => {
+        const kill = setTimeout(() => c.kill('SIGKILL'), 5000);
+        c.once('exit', () => {
+          clearTimeout(kill);
+          r();
+        });
+        c.kill('SIGTERM');
+      });
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? stop(c) : null)));
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   };
   try {
-    children.push(await startRedisServer(['--port', String(primaryPort), '--dir', dirs[0]]));
-    children.push(await startRedisServer(['--port', String(replicaPort), '--dir', dirs[1], '--replicaof', '127.0.0.1', String(primaryPort)]));
-    const replica = new Redis(replicaPort, '127.0.0.1');
+    await startRedisServer(['--port', String(primaryPort), '--dir', dirs[0]], children);
+    await startRedisServer(['--port', String(replicaPort), '--dir', dirs[1], '--replicaof', '127.0.0.1', String(primaryPort)], children);
+    // One try per command: a replica that stopped answering fails the loop below, not hangs it.
+    const replica = new Redis(replicaPort, '127.0.0.1', { maxRetriesPerRequest: 1 });
     try {
       for (let i = 0; !/master_link_status:up/.test(await replica.info('replication')); i++) {
         if (i > 100) throw new Error('the replica did not sync within 10 s');
