@@ -12,10 +12,11 @@ import { AppError, rateLimitDetails } from '../../errors.js';
  *
  * Rate limits: gitbeaker retries 429 and 502 by itself, 10 attempts in about a quarter
  * of a second (2^i * 0.25 ms apart), without reading Retry-After, then throws a
- * GitbeakerRetryError that names the last status only in its message. A 429 storm therefore ends fast
- * as forge-unavailable with retryAfterSeconds = RATE_LIMIT_BACKOFF_SECONDS (GitLab's
- * limits are counted per minute: doc/security/rate_limits.md), and the job queue backs
- * off on that instead of hammering the forge.
+ * GitbeakerRetryError that names the last status only in its message. A 429 storm
+ * therefore ends fast as a rate-limited forge-unavailable with retryAfterSeconds =
+ * RATE_LIMIT_BACKOFF_SECONDS (GitLab's limits are counted per minute:
+ * doc/security/rate_limits.md), which the job queue waits out (jobs/throttle.ts) instead
+ * of hammering the forge; a 502 storm backs off as long and spends an attempt.
  *
  * The gitbeaker error is never attached as `cause`: its `cause.request` carries the
  * PRIVATE-TOKEN header, and loggers serialize causes.
