@@ -1,6 +1,7 @@
 import type { Action } from '../core/actions.js';
 import { REPORT_MARKER } from '../core/report.js';
 import { isAppError } from '../errors.js';
+import type { EnqueueResult } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
 
@@ -12,7 +13,7 @@ export interface ActionOutcome {
 export interface ExecuteDeps {
   readonly platform: Platform;
   /** Queues the publish job; returns its deterministic id. */
-  enqueuePublish(action: Extract<Action, { kind: 'enqueue-publish' }>): Promise<{ jobId: string; created: boolean; retried?: boolean }>;
+  enqueuePublish(action: Extract<Action, { kind: 'enqueue-publish' }>): Promise<EnqueueResult>;
   readonly log: Logger;
 }
 

@@ -18,7 +18,7 @@ export interface ServiceDeps {
   /** Organisation defaults for the repository's config (GitHub's `.github` repository); omitted: none. */
   orgDefaults?(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
   /** `retryFailed`: a release whose publish job failed for good runs it again (queues.ts enqueuePublish). */
-  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta, options: { retryFailed: boolean }): Promise<{ jobId: string; created: boolean; retried?: boolean }>;
+  enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta, options: { retryFailed: boolean }): ReturnType<ExecuteDeps['enqueuePublish']>;
   readonly log: Logger;
 }
 
