@@ -54,6 +54,8 @@ export const SCENARIOS = [
   { id: 'github-pyrelease-node-defaults', label: 'GitHub / pyrelease on Node\'s default heap', server: 'pyrelease-node-defaults', request: 'github-push', path: '/api/github/webhooks' },
   { id: 'github-probot', label: 'GitHub / no-op Probot app', server: 'probot', request: 'github-push', path: '/api/github/webhooks' },
   { id: 'bare', label: 'bare node:http', server: 'bare', request: 'gitlab-tag-push', path: '/webhooks/gitlab', baseline: true },
+  // What any durably queuing receiver must do at the least: the GitHub requests, one Redis write each.
+  { id: 'durable-floor', label: 'durable floor: bare node:http + one Redis write (GitHub requests)', server: 'durable-floor', request: 'github-push', path: '/api/github/webhooks' },
 ];
 
 // ---------------------------------------------------------------- servers (child role)
@@ -80,6 +82,57 @@ export function startBareServer() {
       });
     });
   });
+}
+
+/**
+ * The durable floor: bare node:http plus the one thing a durably queuing receiver cannot
+ * leave out, a write to Redis before the answer. It reads the body, XADDs it as it came to a
+ * stream under its own prefix (no check, no parse, no log) on an ioredis connection with
+ * auto-pipelining, as pyrelease's is, and answers 200 once Redis has it, 503 if Redis refused.
+ * Whatever it takes is the least a verified, durably queued acknowledgement can take here.
+ */
+export async function startDurableFloor({ redisUrl = REDIS_URL, prefix = process.env.BENCH_PREFIX } = {}) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { connectionName: 'pyrelease-bench-durable-floor', enableAutoPipelining: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // The first refusal ends the start: a floor that stores nothing would measure nothing.
+  await new Promise((resolve, reject) => {
+    const refused = (error) => {
+      redis.disconnect();
+      reject(new Error(`durable floor: no Redis at ${redisUrl} (${error.message})`));
+    };
+    redis.once('error', refused);
+    redis.once('ready', () => {
+      redis.off('error', refused);
+      resolve();
+    });
+  });
+  redis.on('error', () => undefined);
+  const key = `${prefix}:floor`;
+  const answer = (res, status, text) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      redis.xadd(key, '*', 'body', Buffer.concat(chunks)).then(
+        () => answer(res, 200, '{"status":"queued"}'),
+        () => answer(res, 503, '{"status":"unavailable"}'),
+      );
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    info: {},
+    stats: async () => ({ stored: await redis.xlen(key) }),
+    close: async () => {
+      await new Promise((done) => server.close(() => done()));
+      await redis.del(key);
+      redis.disconnect();
+    },
+  };
 }
 
 async function startPyrelease() {
@@ -163,7 +216,7 @@ async function startProbot() {
 
 // pyrelease-node-defaults is the same web process started without the web role's Node
 // flags (Node's default heap sizes), to show what docker-compose.yml's flags change.
-const SERVERS = { pyrelease: startPyrelease, 'pyrelease-node-defaults': startPyrelease, probot: startProbot, bare: startBareServer };
+const SERVERS = { pyrelease: startPyrelease, 'pyrelease-node-defaults': startPyrelease, probot: startProbot, bare: startBareServer, 'durable-floor': startDurableFloor };
 const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
 
 /**
@@ -275,6 +328,7 @@ export function serverLabel(kind, webFlags) {
     'pyrelease-node-defaults': 'the same on Node\'s default heap sizes (no NODE_OPTIONS)',
     probot: 'no-op Probot app',
     bare: 'bare node:http',
+    'durable-floor': 'durable floor (bare node:http + one Redis write)',
   };
   return labels[kind] ?? kind;
 }
@@ -298,11 +352,24 @@ export function goalVerdicts(rows, memory) {
       .join('; ');
     out.push(`- Acknowledge a verified, durably queued GitHub webhook faster than a no-op Probot app acknowledges an unqueued one (p50 and p99 lower at every sender count, no errors): **${faster ? 'met' : 'not met'}** (pyrelease vs Probot, ${detail}).`);
   }
+  // Whether the first goal can be met on this machine at all: the floor does nothing but the
+  // durable write, so where it is not ahead of the no-op app, no durably queuing receiver is.
+  const floors = senderCounts.map((n) => [n, row('durable-floor', n), row('github-probot', n)]).filter(([, a, b]) => a !== undefined && b !== undefined);
+  if (floors.length > 0) {
+    const detail = floors
+      .map(([n, a, b]) => `${n} sender(s): p50 ${ms(a.result.latencyMs.p50)} vs ${ms(b.result.latencyMs.p50)} ms, p99 ${ms(a.result.latencyMs.p99)} vs ${ms(b.result.latencyMs.p99)} ms`)
+      .join('; ');
+    const behind = floors.filter(([, a, b]) => a.result.latencyMs.p50 >= b.result.latencyMs.p50 || a.result.latencyMs.p99 >= b.result.latencyMs.p99).map(([n]) => n);
+    const reading = behind.length === 0 ? 'the floor is ahead of the no-op app at every sender count, so the goal is within reach here' : `the floor itself is not ahead of the no-op app at ${behind.join(' and ')} sender(s), so no receiver that stores the delivery before it answers can meet the goal there on this machine`;
+    out.push(`- The same goal's floor (bare node:http + one Redis write vs the no-op Probot app, GitHub requests): ${reading} (${detail}).`);
+  }
   for (const id of ['gitlab-pyrelease', 'github-pyrelease']) {
     const r = row(id, GOAL_SENDERS);
     if (r === undefined) continue;
     const met = r.result.latencyMs.p99 < GOAL_P99_MS && r.result.errorCount === 0;
-    out.push(`- p99 under ${GOAL_P99_MS} ms at ${GOAL_SENDERS} senders, no errors (${r.label}): **${met ? 'met' : 'not met'}**, p99 = ${ms(r.result.latencyMs.p99)} ms, errors ${r.result.errorCount}.`);
+    const floor = row('durable-floor', GOAL_SENDERS);
+    const floorNote = floor === undefined ? '' : ` (the durable floor's own p99 in this run: ${ms(floor.result.latencyMs.p99)} ms)`;
+    out.push(`- p99 under ${GOAL_P99_MS} ms at ${GOAL_SENDERS} senders, no errors (${r.label}): **${met ? 'met' : 'not met'}**, p99 = ${ms(r.result.latencyMs.p99)} ms, errors ${r.result.errorCount}${floorNote}.`);
   }
   const web = memory.find((m) => m.kind === 'pyrelease');
   if (web !== undefined) {
@@ -519,7 +586,7 @@ async function orchestrate() {
       if (final.stored !== undefined) {
         const mine = results.filter((r) => r.server === kind);
         const answeredQueued = mine.reduce((sum, r) => sum + r.result.queued + r.result.warmup.queued, 0);
-        checks.push(`${serverLabel(kind, webFlags)}: ${int(answeredQueued)} requests answered "queued", ${int(final.stored)} deliveries stored in Redis (the event inbox)`);
+        checks.push(`${serverLabel(kind, webFlags)}: ${int(answeredQueued)} requests answered "queued", ${int(final.stored)} deliveries stored in Redis (${kind === 'durable-floor' ? 'its stream' : 'the event inbox'})`);
       }
     }
     const worker = await measureWorker({ gitlabUrl: gitlab.url, token, secret });
@@ -540,7 +607,10 @@ async function orchestrate() {
       'start; GitHub is an App with `APP_SLUG` set, so nothing calls GitHub. The no-op Probot app is Probot',
       "14's `createNodeMiddleware` with `app.on('push', () => {})` on a bare node:http server (it verifies the",
       'signature and runs the handler, queues nothing; info logging into /dev/null). The floor is a bare',
-      'node:http server that reads the body and answers the same 200. GitLab requests are GitLab\'s documented',
+      'node:http server that reads the body and answers the same 200. The durable floor is that server plus',
+      'one XADD of the body to Redis (ioredis, auto-pipelining, as pyrelease\'s connection) before the 200: no',
+      'check, parse or log, so it is the least any receiver that stores the delivery before answering can',
+      'take. GitLab requests are GitLab\'s documented',
       'Tag Push Hook example (test/fixtures/gitlab/tag-push.json) with its own `Idempotency-Key` and tag;',
       'GitHub requests are the first push example of @octokit/webhooks-examples (a tag push, 6.9 KB),',
       'signed, with a fresh `X-GitHub-Delivery`. So each is a new delivery and really becomes a job; the key',
