@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * GitLab webhook payloads: ONLY the fields the mapper reads, as loose objects, so that
- * fields GitLab adds (or the many we ignore) never fail validation. Shapes follow
+ * GitLab webhook payloads: ONLY the fields the mapper reads, as zod objects that strip the
+ * rest, so that fields GitLab adds (or the many we ignore) never fail validation and are
+ * not copied (github/payloads.ts measured what loose objects cost). Shapes follow
  * GitLab's doc/user/project/integrations/webhook_events.md; project and group hooks
  * send the same payloads. URLs in payloads are deliberately not read: nothing may
  * connect to an address a payload names.
@@ -16,14 +17,14 @@ export const NULL_SHA = /^(?:0{40}|0{64})$/;
 
 const id = z.number().int().nonnegative();
 
-export const projectSchema = z.looseObject({
+export const projectSchema = z.object({
   id,
   path_with_namespace: z.string().min(1),
   default_branch: z.string().min(1).nullish(),
 });
 
 /** Tag Push Hook. `checkout_sha` is the peeled commit; it is null when the tag was deleted. */
-export const tagPushSchema = z.looseObject({
+export const tagPushSchema = z.object({
   object_kind: z.string().optional(),
   ref: z.string(),
   after: z.string(),
@@ -33,12 +34,12 @@ export const tagPushSchema = z.looseObject({
 });
 
 /** Push Hook. `commits` holds the newest 20 commits at most; empty for a new branch. */
-export const pushSchema = z.looseObject({
+export const pushSchema = z.object({
   object_kind: z.string().optional(),
   ref: z.string(),
   after: z.string(),
   checkout_sha: commitSha.nullish(),
-  commits: z.array(z.looseObject({ id: z.string(), message: z.string() })).default([]),
+  commits: z.array(z.object({ id: z.string(), message: z.string() })).default([]),
   project: projectSchema,
 });
 
@@ -48,13 +49,13 @@ const mergeRequestFields = {
   target_branch: z.string().min(1),
   source_project_id: id,
   target_project_id: id,
-  last_commit: z.looseObject({ id: commitSha }),
+  last_commit: z.object({ id: commitSha }),
 };
 
 /** Merge Request Hook. `oldrev` is present only when the update brought new commits. */
-export const mergeRequestSchema = z.looseObject({
+export const mergeRequestSchema = z.object({
   object_kind: z.string().optional(),
-  object_attributes: z.looseObject({
+  object_attributes: z.object({
     ...mergeRequestFields,
     action: z.string().nullish(),
     oldrev: z.string().nullish(),
@@ -63,17 +64,17 @@ export const mergeRequestSchema = z.looseObject({
 });
 
 /** Note Hook. `merge_request` is there only for notes on merge requests. */
-export const noteSchema = z.looseObject({
+export const noteSchema = z.object({
   object_kind: z.string().optional(),
-  user: z.looseObject({ id: id.nullish(), username: z.string().nullish() }).nullish(),
-  object_attributes: z.looseObject({
+  user: z.object({ id: id.nullish(), username: z.string().nullish() }).nullish(),
+  object_attributes: z.object({
     note: z.string(),
     noteable_type: z.string(),
     author_id: id.nullish(),
     system: z.boolean().nullish(),
     action: z.string().nullish(),
   }),
-  merge_request: z.looseObject(mergeRequestFields).nullish(),
+  merge_request: z.object(mergeRequestFields).nullish(),
   project: projectSchema,
 });
 
@@ -86,7 +87,7 @@ export const releaseSchema = z
     object_kind: z.string().optional(),
     tag: z.string().min(1),
     action: z.string().min(1).nullish(),
-    object_attributes: z.looseObject({ action: z.string().min(1).nullish() }).nullish(),
+    object_attributes: z.object({ action: z.string().min(1).nullish() }).nullish(),
     project: projectSchema,
   })
   .refine((release) => (release.action ?? release.object_attributes?.action) != null, {

@@ -263,3 +263,14 @@ describe('other events', () => {
     expect(map('push', payload).kind).toBe('invalid');
   });
 });
+
+describe('the payload schemas', () => {
+  it('keep only the fields the mapper reads, so the ~100 others of a push are neither copied nor passed on', async () => {
+    const { pushSchema } = await import('../../../src/platforms/github/payloads.js');
+    const push = example('push', (p) => p['deleted'] === false);
+    expect(Object.keys(push['repository'] as Json).length).toBeGreaterThan(50);
+    const parsed = pushSchema.parse(push);
+    expect(Object.keys(parsed).sort()).toEqual(['after', 'created', 'deleted', 'head_commit', 'ref', 'repository'].concat('installation' in push ? ['installation'] : []).sort());
+    expect(Object.keys(parsed.repository).sort()).toEqual(['default_branch', 'full_name', 'id']);
+  });
+});
