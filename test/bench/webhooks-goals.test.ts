@@ -65,17 +65,19 @@ describe('bench/webhooks.js: the goals as the tracker states them', () => {
 });
 
 describe('bench/webhooks.js: the durable floor server', () => {
-  it('answers 200 only once Redis holds the body as sent, and removes its stream when closed', async () => {
+  it('answers 200 only once Redis holds the delivery id, and removes its stream when closed', async () => {
     const prefix = `{pyrelease-test-floor-${randomBytes(4).toString('hex')}}`;
     const floor = await startDurableFloor({ redisUrl: REDIS_URL, prefix });
     try {
       const body = JSON.stringify({ ref: 'refs/tags/v1.2.3', n: randomBytes(8).toString('hex') });
-      const response = await fetch(`${floor.url}/api/github/webhooks`, { method: 'POST', body });
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'queued' });
+      const github = await fetch(`${floor.url}/api/github/webhooks`, { method: 'POST', body, headers: { 'x-github-delivery': 'd-1' } });
+      expect(github.status).toBe(200);
+      expect(await github.json()).toEqual({ status: 'queued' });
+      const gitlab = await fetch(`${floor.url}/webhooks/gitlab`, { method: 'POST', body, headers: { 'idempotency-key': 'k-2' } });
+      expect(gitlab.status).toBe(200);
       const entries = await redis.xrange(`${prefix}:floor`, '-', '+');
-      expect(entries.map(([, fields]) => fields)).toEqual([['body', body]]);
-      expect(await floor.stats()).toEqual({ stored: 1 });
+      expect(entries.map(([, fields]) => fields)).toEqual([['delivery', 'd-1'], ['delivery', 'k-2']]);
+      expect(await floor.stats()).toEqual({ stored: 2 });
     } finally {
       await floor.close();
     }
