@@ -18,8 +18,12 @@ COPY src ./src
 COPY bin ./bin
 # `pyrelease github setup` reads the App manifest next to dist/ at run time.
 COPY app.yml ./
+# npm prune keeps TypeScript (24 MB of 166): valibot, under @bull-board/api, names it as an
+# optional peer, and npm keeps an installed optional peer. Nothing loads it at run time:
+# test/docker/production-install.test.ts runs these commands and then the service.
 RUN npm run build \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/typescript
 
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=0.0.0-dev

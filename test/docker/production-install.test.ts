@@ -1,0 +1,177 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDockerfile } from './dockerfile-parser.js';
+import type { Stage } from './dockerfile-parser.js';
+
+// The image's /app, rehearsed without a Docker engine: the files the runtime stage copies
+// from the build stage, with node_modules pruned by the build stage's own commands (from
+// `npm prune --omit=dev` on). A module the compiled code needs but that is only a
+// devDependency passes every other test (they run on the full node_modules) and breaks
+// only the image; here it fails. Needs the built dist/ (npm test builds it).
+const root = join(import.meta.dirname, '..', '..');
+const dockerfile = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+const final = dockerfile.stages.at(-1) as Stage;
+const build = dockerfile.stages.find((s) => s.name === 'build') as Stage;
+const buildWorkdir = build.instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args ?? '/';
+const finalUser = final.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args ?? 'root';
+const finalUid = Number(/--uid (\d+)[^&]*\b/.exec(final.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' '))?.[1]);
+
+/** The build stage's commands from `npm prune` on: what makes the image's node_modules. */
+function pruneCommands(): string[] {
+  const run = build.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('npm prune'));
+  if (run === undefined) throw new Error('the build stage runs no npm prune');
+  const commands = run.args.split('&&').map((c) => c.trim());
+  return commands.slice(commands.findIndex((c) => c.startsWith('npm prune')));
+}
+
+/** What the runtime stage copies from the build stage, as paths of this repository. */
+function copiedFromBuild(): string[] {
+  return final.instructions
+    .filter((i) => i.keyword === 'COPY' && i.args.includes('--from=build'))
+    .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1))
+    .map((source) => posix.relative(buildWorkdir, source));
+}
+
+/** Every module specifier the compiled code imports from a package (static, dynamic or side-effect imports). */
+function importedSpecifiers(dir: string): Set<string> {
+  const found = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      for (const p of importedSpecifiers(path)) found.add(p);
+      continue;
+    }
+    if (!name.endsWith('.js')) continue;
+    const text = readFileSync(path, 'utf8');
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"./][^'"]*)['"]/gm)) {
+      const specifier = m[1] as string;
+      if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) found.add(specifier);
+    }
+  }
+  return found;
+}
+
+const packageOf = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+let app = '';
+let home = '';
+beforeAll(() => {
+  const base = mkdtempSync(join(tmpdir(), 'pyrelease-image-'));
+  chmodSync(base, 0o755);
+  app = join(base, 'app');
+  home = join(base, 'home');
+  mkdirSync(app);
+  mkdirSync(home);
+  // package-lock.json is what `npm prune` reads in the build stage; the image does not ship it.
+  for (const path of [...copiedFromBuild(), 'package-lock.json']) execFileSync('cp', ['-a', join(root, path), join(app, path)]);
+  // The Dockerfile's own commands, offline: the packages are those this checkout installed from the lock.
+  for (const command of pruneCommands()) execFileSync('sh', ['-c', command], { cwd: app, stdio: 'pipe', env: { ...process.env, npm_config_offline: 'true' } });
+  rmSync(join(app, 'package-lock.json'));
+  if (process.getuid?.() === 0 && Number.isInteger(finalUid)) chownSync(home, finalUid, finalUid);
+}, 120_000);
+afterAll(() => {
+  if (app !== '') rmSync(join(app, '..'), { recursive: true, force: true });
+});
+
+describe("the image's /app, with production dependencies only", () => {
+  it('holds no devDependency, and the rehearsal copied what the runtime stage copies', () => {
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(Object.keys(pkg.devDependencies).filter((name) => existsSync(join(app, 'node_modules', name)))).toEqual([]);
+    expect(copiedFromBuild().sort()).toEqual(['app.yml', 'bin', 'dist', 'node_modules', 'package.json']);
+    expect(pruneCommands()[0]).toMatch(/^npm prune --omit=dev\b/);
+  });
+
+  it('loads every package the compiled code imports from there', () => {
+    const specifiers = [...importedSpecifiers(join(app, 'dist'))].sort();
+    // A scan that finds nothing would pass vacuously: these are imported somewhere in dist/.
+    expect(specifiers.map(packageOf)).toEqual(expect.arrayContaining(['bullmq', 'ioredis', 'probot', '@gitbeaker/rest', 'zod', 'pino', 'tar', 'yauzl']));
+    // Imported from a module inside /app, so resolution cannot reach this repository's node_modules.
+    const script = `for (const name of ${JSON.stringify(specifiers)}) await import(name);\nconsole.log('loaded ' + ${specifiers.length});`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(app, 'dist'), encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    expect(out.trim()).toBe(`loaded ${specifiers.length}`);
+  });
+
+  describe('runs `serve` (web and workers, both forges) from there', () => {
+    let gitlab: Server;
+    let child: ChildProcess | undefined;
+    const prefix = `{pyrelease-test-image-${randomBytes(4).toString('hex')}}`;
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    afterAll(async () => {
+      child?.kill('SIGKILL');
+      gitlab?.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    });
+
+    it(`as the image's user (${finalUser}, uid ${finalUid}) when the suite runs as root: healthz, readyz and metrics answer, and SIGTERM ends it with 0`, async () => {
+      gitlab = createServer((req, res) => {
+        res.writeHead(req.url === '/api/v4/user' ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(req.url === '/api/v4/user' ? '{"id":7,"username":"pyrelease-bot"}' : '{}');
+      });
+      await new Promise<void>((resolve) => gitlab.listen(0, '127.0.0.1', resolve));
+      const address = gitlab.address();
+      const gitlabUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const asImageUser = process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {};
+      child = spawn(process.execPath, ['bin/pyrelease.js', 'serve'], {
+        cwd: app,
+        ...asImageUser,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: home,
+          NODE_ENV: 'production',
+          PYRELEASE_DATA_DIR: home,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+          REDIS_URL: 'redis://127.0.0.1:6379',
+          PYRELEASE_QUEUE_PREFIX: prefix,
+          PYRELEASE_SWEEP_INTERVAL_MS: '0',
+          GITLAB_URL: gitlabUrl,
+          GITLAB_TOKEN: `glpat-${randomBytes(10).toString('hex')}`,
+          GITLAB_WEBHOOK_SECRET: randomBytes(12).toString('hex'),
+          APP_ID: '4242',
+          APP_SLUG: 'pyrelease-image-test',
+          PRIVATE_KEY: privateKey,
+          WEBHOOK_SECRET: randomBytes(12).toString('hex'),
+        },
+      });
+      let log = '';
+      child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+      child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not listening within 30 s:\n${log}`)), 30_000);
+        const look = (): void => {
+          const line = log.split('\n').find((l) => l.includes('pyrelease is listening'));
+          if (line !== undefined) {
+            clearTimeout(timer);
+            resolve((JSON.parse(line) as { url: string }).url);
+          } else setTimeout(look, 50);
+        };
+        look();
+        void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${log}`)));
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'ok' });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^pyrelease_/m);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Nothing it logged was an error: a missing module would have been one.
+      expect(log.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    }, 60_000);
+  });
+});
