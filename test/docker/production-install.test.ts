@@ -158,7 +158,7 @@ describe("the image's /app, with production dependencies only", () => {
           if (line !== undefined) {
             clearTimeout(timer);
             resolve((JSON.parse(line) as { url: string }).url);
-          } else setTimeout(look, 50);
+          } else if (child?.exitCode === null) setTimeout(look, 50);
         };
         look();
         void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${log}`)));
