@@ -6,10 +6,10 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDockerfile } from './dockerfile-parser.js';
+import { execArgs, keyValues, parseDockerfile } from './dockerfile-parser.js';
 import type { Stage } from './dockerfile-parser.js';
 
 // The image's /app, rehearsed without a Docker engine: the files the runtime stage copies
@@ -24,6 +24,11 @@ const build = dockerfile.stages.find((s) => s.name === 'build') as Stage;
 const buildWorkdir = build.instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args ?? '/';
 const finalUser = final.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args ?? 'root';
 const finalUid = Number(/--uid (\d+)[^&]*\b/.exec(final.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' '))?.[1]);
+const lastArgs = (keyword: string): string => final.instructions.filter((i) => i.keyword === keyword).at(-1)?.args ?? '[]';
+/** How the image starts by default: ENTRYPOINT then CMD, exec form (tini, node, the CLI, `serve`). */
+const startCommand = [...execArgs(lastArgs('ENTRYPOINT')), ...execArgs(lastArgs('CMD'))];
+const healthcheck = ((args) => execArgs(args.slice(args.indexOf('CMD') + 3)))(lastArgs('HEALTHCHECK'));
+const imageEnv = Object.assign({}, ...final.instructions.filter((i) => i.keyword === 'ENV').map((i) => keyValues(i.args))) as Record<string, string>;
 
 /** The build stage's commands from `npm prune` on: what makes the image's node_modules. */
 function pruneCommands(): string[] {
@@ -100,7 +105,7 @@ describe("the image's /app, with production dependencies only", () => {
     expect(out.trim()).toBe(`loaded ${specifiers.length}`);
   });
 
-  describe('runs `serve` (web and workers, both forges) from there', () => {
+  describe(`starts as the image does (${startCommand.join(' ')}; web and workers, both forges) from there`, () => {
     let gitlab: Server;
     let child: ChildProcess | undefined;
     const prefix = `{pyrelease-test-image-${randomBytes(4).toString('hex')}}`;
@@ -113,7 +118,8 @@ describe("the image's /app, with production dependencies only", () => {
       redis.disconnect();
     });
 
-    it(`as the image's user (${finalUser}, uid ${finalUid}) when the suite runs as root: healthz, readyz and metrics answer, and SIGTERM ends it with 0`, async () => {
+    it(`as the image's user (${finalUser}, uid ${finalUid}) when the suite runs as root: healthz, readyz, metrics and the HEALTHCHECK answer, and SIGTERM through tini ends it with 0`, async () => {
+      expect(startCommand.slice(0, 2), 'the image starts tini first').toEqual(['tini', '--']);
       gitlab = createServer((req, res) => {
         res.writeHead(req.url === '/api/v4/user' ? 200 : 404, { 'content-type': 'application/json' });
         res.end(req.url === '/api/v4/user' ? '{"id":7,"username":"pyrelease-bot"}' : '{}');
@@ -123,14 +129,15 @@ describe("the image's /app, with production dependencies only", () => {
       const gitlabUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
       const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
       const asImageUser = process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {};
-      child = spawn(process.execPath, ['bin/pyrelease.js', 'serve'], {
+      // tini and node from PATH, as in the image; the image's ENV, with a data dir and port of the test's own.
+      child = spawn(startCommand[0] as string, startCommand.slice(1), {
         cwd: app,
         ...asImageUser,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
-          PATH: process.env['PATH'] ?? '',
+          PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`,
           HOME: home,
-          NODE_ENV: 'production',
+          ...imageEnv,
           PYRELEASE_DATA_DIR: home,
           PORT: '0',
           HOST: '127.0.0.1',
@@ -164,12 +171,25 @@ describe("the image's /app, with production dependencies only", () => {
         void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${log}`)));
       });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // The image's HEALTHCHECK command, run as Docker runs it in the container: healthy now.
+      const port = new URL(url).port;
+      const check = (): number => {
+        try {
+          execFileSync(healthcheck[0] as string, healthcheck.slice(1), { cwd: app, env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, ...imageEnv, PORT: port }, stdio: 'pipe', timeout: 10_000 });
+          return 0;
+        } catch (error) {
+          return (error as { status?: number }).status ?? -1;
+        }
+      };
+      expect(check()).toBe(0);
       const ready = await fetch(`${url}/readyz`);
       expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'ok' });
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^pyrelease_/m);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // And unhealthy once it is gone.
+      expect(check()).toBe(1);
       // Nothing it logged was an error: a missing module would have been one.
       expect(log.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
     }, 60_000);
