@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { builtinModules } from 'node:module';
@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrangeReleaseAndChanges, assertEverythingOnce } from '../faults/helpers/arrange.js';
+import { bothForges } from '../faults/helpers/both-forges.js';
+import type { BothForges } from '../faults/helpers/both-forges.js';
+import { deliveriesFor, send } from '../faults/helpers/deliveries.js';
 import { execArgs, keyValues, parseDockerfile } from './dockerfile-parser.js';
 import type { Stage } from './dockerfile-parser.js';
 
@@ -25,8 +29,10 @@ const buildWorkdir = build.instructions.filter((i) => i.keyword === 'WORKDIR').a
 const finalUser = final.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args ?? 'root';
 const finalUid = Number(/--uid (\d+)[^&]*\b/.exec(final.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' '))?.[1]);
 const lastArgs = (keyword: string): string => final.instructions.filter((i) => i.keyword === keyword).at(-1)?.args ?? '[]';
+const entrypoint = execArgs(lastArgs('ENTRYPOINT'));
+const defaultCommand = execArgs(lastArgs('CMD'));
 /** How the image starts by default: ENTRYPOINT then CMD, exec form (tini, node, the CLI, `serve`). */
-const startCommand = [...execArgs(lastArgs('ENTRYPOINT')), ...execArgs(lastArgs('CMD'))];
+const startCommand = [...entrypoint, ...defaultCommand];
 const healthcheck = ((args) => execArgs(args.slice(args.indexOf('CMD') + 3)))(lastArgs('HEALTHCHECK'));
 const imageEnv = Object.assign({}, ...final.instructions.filter((i) => i.keyword === 'ENV').map((i) => keyValues(i.args))) as Record<string, string>;
 
@@ -69,6 +75,42 @@ const packageOf = (specifier: string): string => specifier.split('/').slice(0, s
 
 let app = '';
 let home = '';
+
+/** Whether this run can start the service as the image's user: only root may switch to it. */
+const asImageUser = (): { uid?: number; gid?: number } => (process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {});
+
+/** The image's start command with `command` for CMD, in /app, as the image's user, with the image's ENV and then `env`. */
+function startAsImage(command: string[], env: Record<string, string>): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
+  // tini and node from PATH, as in the image: node is the one running this suite.
+  const child = spawn(entrypoint[0] as string, [...entrypoint.slice(1), ...command], {
+    cwd: app,
+    ...asImageUser(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // In the container tini is PID 1 and reaps orphans; here it is asked to (and not to warn).
+    env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: home, TINI_SUBREAPER: '1', ...imageEnv, ...env },
+  });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, log: () => text, exited };
+}
+
+/** The first log line containing `text`, parsed; rejects when the process exits first or after 30 s. */
+function lineWith(p: { child: ChildProcess; log: () => string; exited: Promise<number | null> }, text: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within 30 s:\n${p.log()}`)), 30_000);
+    const look = (): void => {
+      const line = p.log().split('\n').find((l) => l.includes(text));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } else if (p.child.exitCode === null) setTimeout(look, 50);
+    };
+    look();
+    void p.exited.then((code) => reject(new Error(`exited ${code} before "${text}":\n${p.log()}`)));
+  });
+}
 beforeAll(() => {
   const base = mkdtempSync(join(tmpdir(), 'pyrelease-image-'));
   chmodSync(base, 0o755);
@@ -128,48 +170,26 @@ describe("the image's /app, with production dependencies only", () => {
       const address = gitlab.address();
       const gitlabUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
       const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-      const asImageUser = process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {};
-      // tini and node from PATH, as in the image; the image's ENV, with a data dir and port of the test's own.
-      child = spawn(startCommand[0] as string, startCommand.slice(1), {
-        cwd: app,
-        ...asImageUser,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`,
-          HOME: home,
-          ...imageEnv,
-          PYRELEASE_DATA_DIR: home,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'info',
-          REDIS_URL: 'redis://127.0.0.1:6379',
-          PYRELEASE_QUEUE_PREFIX: prefix,
-          PYRELEASE_SWEEP_INTERVAL_MS: '0',
-          GITLAB_URL: gitlabUrl,
-          GITLAB_TOKEN: `glpat-${randomBytes(10).toString('hex')}`,
-          GITLAB_WEBHOOK_SECRET: randomBytes(12).toString('hex'),
-          APP_ID: '4242',
-          APP_SLUG: 'pyrelease-image-test',
-          PRIVATE_KEY: privateKey,
-          WEBHOOK_SECRET: randomBytes(12).toString('hex'),
-        },
+      const serve = startAsImage(defaultCommand, {
+        // A data dir and port of the test's own instead of the image's.
+        PYRELEASE_DATA_DIR: home,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        PYRELEASE_QUEUE_PREFIX: prefix,
+        PYRELEASE_SWEEP_INTERVAL_MS: '0',
+        GITLAB_URL: gitlabUrl,
+        GITLAB_TOKEN: `glpat-${randomBytes(10).toString('hex')}`,
+        GITLAB_WEBHOOK_SECRET: randomBytes(12).toString('hex'),
+        APP_ID: '4242',
+        APP_SLUG: 'pyrelease-image-test',
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: randomBytes(12).toString('hex'),
       });
-      let log = '';
-      child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
-      child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
-      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not listening within 30 s:\n${log}`)), 30_000);
-        const look = (): void => {
-          const line = log.split('\n').find((l) => l.includes('pyrelease is listening'));
-          if (line !== undefined) {
-            clearTimeout(timer);
-            resolve((JSON.parse(line) as { url: string }).url);
-          } else if (child?.exitCode === null) setTimeout(look, 50);
-        };
-        look();
-        void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${log}`)));
-      });
+      child = serve.child;
+      const exited = serve.exited;
+      const url = String((await lineWith(serve, 'pyrelease is listening'))['url']);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       // The image's HEALTHCHECK command, run as Docker runs it in the container: healthy now.
       const port = new URL(url).port;
@@ -191,7 +211,46 @@ describe("the image's /app, with production dependencies only", () => {
       // And unhealthy once it is gone.
       expect(check()).toBe(1);
       // Nothing it logged was an error: a missing module would have been one.
-      expect(log.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+      expect(serve.log().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
     }, 60_000);
+  });
+
+  describe('publishes releases with `worker` started as the image does, beside a web process', () => {
+    let h: BothForges | undefined;
+    let worker: ChildProcess | undefined;
+    afterAll(async () => {
+      worker?.kill('SIGKILL');
+      await h?.close();
+    });
+
+    it(`as the image's user (uid ${finalUid} when the suite runs as root): both forges' releases built, uploaded and reported once, then SIGTERM ends it with 0`, async () => {
+      h = await bothForges({ runWorkers: false });
+      const s = h;
+      await arrangeReleaseAndChanges(s, 1);
+      // The worker's data dir and server config where the image's user can write and read them.
+      const data = join(home, 'worker-data');
+      mkdirSync(data);
+      const configFile = join(home, 'server.yml');
+      writeFileSync(configFile, s.serverYaml);
+      const user = asImageUser();
+      if (user.uid !== undefined) chownSync(data, user.uid, user.uid);
+      const { PORT: _port, HOST: _host, ...settings } = s.env;
+      // The fake GitHub Enterprise speaks http, which NODE_ENV=production rightly refuses
+      // (github-settings.ts); the image's other settings stay.
+      const started = startAsImage(['worker'], { ...settings, NODE_ENV: 'development', PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
+      worker = started.child;
+      await lineWith(started, 'worker started');
+
+      const deliveries = deliveriesFor(s, 1);
+      const answers = await Promise.all(deliveries.map((d) => send(s, d)));
+      expect(answers.map((a) => a.status)).toEqual(deliveries.map(() => 200));
+      await assertEverythingOnce(s, deliveries.map((d) => d.id), 1, 90_000);
+      expect([...s.project.releases.keys()]).toEqual(['v1.4.0']);
+      expect(s.repo.releases.map((r) => r.tagName)).toEqual(['v1.4.0']);
+
+      worker.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+      expect(started.log().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    }, 150_000);
   });
 });
