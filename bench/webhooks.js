@@ -60,6 +60,12 @@ export const SCENARIOS = [
 
 // ---------------------------------------------------------------- servers (child role)
 
+/** What pyrelease answers, headers and all. */
+function answerJson(res, status, text) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 /** The floor: read the body, answer what pyrelease answers, nothing else. */
 export function startBareServer() {
   const server = http.createServer((req, res) => {
@@ -67,9 +73,7 @@ export function startBareServer() {
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       Buffer.concat(chunks);
-      const text = '{"status":"queued"}';
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      answerJson(res, 200, '{"status":"queued"}');
     });
   });
   return new Promise((resolve) => {
@@ -110,18 +114,14 @@ export async function startDurableFloor({ redisUrl = REDIS_URL, prefix = process
   });
   redis.on('error', () => undefined);
   const key = `${prefix}:floor`;
-  const answer = (res, status, text) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       Buffer.concat(chunks);
       redis.xadd(key, '*', 'delivery', String(req.headers['x-github-delivery'] ?? req.headers['idempotency-key'] ?? '')).then(
-        () => answer(res, 200, '{"status":"queued"}'),
-        () => answer(res, 503, '{"status":"unavailable"}'),
+        () => answerJson(res, 200, '{"status":"queued"}'),
+        () => answerJson(res, 503, '{"status":"unavailable"}'),
       );
     });
   });
@@ -132,8 +132,11 @@ export async function startDurableFloor({ redisUrl = REDIS_URL, prefix = process
     stats: async () => ({ stored: await redis.xlen(key) }),
     close: async () => {
       await new Promise((done) => server.close(() => done()));
-      await redis.del(key);
-      redis.disconnect();
+      try {
+        await redis.del(key);
+      } finally {
+        redis.disconnect();
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startPrivateRedis } from '../helpers/redis-server.js';
 
 // bench/ is plain JS without type declarations: load it by URL and state the shape we use.
 interface Row {
@@ -84,14 +84,22 @@ describe('bench/webhooks.js: the durable floor server', () => {
     expect(await redis.exists(`${prefix}:floor`)).toBe(0);
   });
 
+  it('answers 503, not 200, while its Redis is gone', async () => {
+    const own = await startPrivateRedis();
+    const floor = await startDurableFloor({ redisUrl: own.url, prefix: '{pyrelease-test-floor-down}' });
+    try {
+      await own.kill();
+      const response = await fetch(`${floor.url}/api/github/webhooks`, { method: 'POST', body: '{}', headers: { 'x-github-delivery': 'd-3' } });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable' });
+    } finally {
+      await floor.close().catch(() => undefined);
+      await own.close();
+    }
+  });
+
   it('refuses to start without a Redis, rather than measure answers that store nothing', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     await expect(startDurableFloor({ redisUrl: `redis://127.0.0.1:${port}`, prefix: '{x}' })).rejects.toThrow(/no Redis/);
   });
 });

@@ -1,9 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -13,6 +10,10 @@ import { arrangeReleaseAndChanges, assertEverythingOnce } from '../faults/helper
 import { bothForges } from '../faults/helpers/both-forges.js';
 import type { BothForges } from '../faults/helpers/both-forges.js';
 import { deliveriesFor, send } from '../faults/helpers/deliveries.js';
+import { startFakeGitlab } from '../fakes/fake-gitlab.js';
+import type { FakeGitlab } from '../fakes/fake-gitlab.js';
+import { watchProcess } from '../helpers/worker-process.js';
+import type { CliProcess } from '../helpers/worker-process.js';
 import { execArgs, keyValues, parseDockerfile } from './dockerfile-parser.js';
 import type { Stage } from './dockerfile-parser.js';
 
@@ -80,37 +81,26 @@ let home = '';
 const asImageUser = (): { uid?: number; gid?: number } => (process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {});
 
 /** The image's start command with `command` for CMD, in /app, as the image's user, with the image's ENV and then `env`. */
-function startAsImage(command: string[], env: Record<string, string>): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
+function startAsImage(command: string[], env: Record<string, string>): CliProcess {
   // tini and node from PATH, as in the image: node is the one running this suite.
-  const child = spawn(entrypoint[0] as string, [...entrypoint.slice(1), ...command], {
-    cwd: app,
-    ...asImageUser(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // In the container tini is PID 1 and reaps orphans; here it is asked to (and not to warn).
-    env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: home, TINI_SUBREAPER: '1', ...imageEnv, ...env },
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, log: () => text, exited };
+  return watchProcess(
+    spawn(entrypoint[0] as string, [...entrypoint.slice(1), ...command], {
+      cwd: app,
+      ...asImageUser(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // In the container tini is PID 1 and reaps orphans; here it is asked to (and not to warn).
+      env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: home, TINI_SUBREAPER: '1', ...imageEnv, ...env },
+    }),
+  );
 }
 
-/** The first log line containing `text`, parsed; rejects when the process exits first or after 30 s. */
-function lineWith(p: { child: ChildProcess; log: () => string; exited: Promise<number | null> }, text: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within 30 s:\n${p.log()}`)), 30_000);
-    const look = (): void => {
-      const line = p.log().split('\n').find((l) => l.includes(text));
-      if (line !== undefined) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as Record<string, unknown>);
-      } else if (p.child.exitCode === null) setTimeout(look, 50);
-    };
-    look();
-    void p.exited.then((code) => reject(new Error(`exited ${code} before "${text}":\n${p.log()}`)));
-  });
+/** The first JSON log line whose message is `msg`, parsed. */
+async function lineWith(p: CliProcess, msg: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await p.waitForLine(new RegExp(`"msg":"${msg}"`))) as Record<string, unknown>;
 }
+
+const errorLines = (p: CliProcess): string[] => p.lines.filter((l) => /"level":(50|60)/.test(l));
+
 beforeAll(() => {
   const base = mkdtempSync(join(tmpdir(), 'pyrelease-image-'));
   chmodSync(base, 0o755);
@@ -123,7 +113,8 @@ beforeAll(() => {
   // The Dockerfile's own commands, offline: the packages are those this checkout installed from the lock.
   for (const command of pruneCommands()) execFileSync('sh', ['-c', command], { cwd: app, stdio: 'pipe', env: { ...process.env, npm_config_offline: 'true' } });
   rmSync(join(app, 'package-lock.json'));
-  if (process.getuid?.() === 0 && Number.isInteger(finalUid)) chownSync(home, finalUid, finalUid);
+  const user = asImageUser();
+  if (user.uid !== undefined) chownSync(home, user.uid, user.uid);
 }, 120_000);
 afterAll(() => {
   if (app !== '') rmSync(join(app, '..'), { recursive: true, force: true });
@@ -148,13 +139,13 @@ describe("the image's /app, with production dependencies only", () => {
   });
 
   describe(`starts as the image does (${startCommand.join(' ')}; web and workers, both forges) from there`, () => {
-    let gitlab: Server;
-    let child: ChildProcess | undefined;
+    let gitlab: FakeGitlab | undefined;
+    let serve: CliProcess | undefined;
     const prefix = `{pyrelease-test-image-${randomBytes(4).toString('hex')}}`;
     const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     afterAll(async () => {
-      child?.kill('SIGKILL');
-      gitlab?.close();
+      serve?.kill('SIGKILL');
+      await gitlab?.close();
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
@@ -162,15 +153,11 @@ describe("the image's /app, with production dependencies only", () => {
 
     it(`as the image's user (${finalUser}, uid ${finalUid}) when the suite runs as root: healthz, readyz, metrics and the HEALTHCHECK answer, and SIGTERM through tini ends it with 0`, async () => {
       expect(startCommand.slice(0, 2), 'the image starts tini first').toEqual(['tini', '--']);
-      gitlab = createServer((req, res) => {
-        res.writeHead(req.url === '/api/v4/user' ? 200 : 404, { 'content-type': 'application/json' });
-        res.end(req.url === '/api/v4/user' ? '{"id":7,"username":"pyrelease-bot"}' : '{}');
-      });
-      await new Promise<void>((resolve) => gitlab.listen(0, '127.0.0.1', resolve));
-      const address = gitlab.address();
-      const gitlabUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-      const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-      const serve = startAsImage(defaultCommand, {
+      gitlab = await startFakeGitlab();
+      const gitlabToken = `glpat-${randomBytes(10).toString('hex')}`;
+      gitlab.addUser('pyrelease-bot', gitlabToken);
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      serve = startAsImage(defaultCommand, {
         // A data dir and port of the test's own instead of the image's.
         PYRELEASE_DATA_DIR: home,
         PORT: '0',
@@ -179,16 +166,14 @@ describe("the image's /app, with production dependencies only", () => {
         REDIS_URL: 'redis://127.0.0.1:6379',
         PYRELEASE_QUEUE_PREFIX: prefix,
         PYRELEASE_SWEEP_INTERVAL_MS: '0',
-        GITLAB_URL: gitlabUrl,
-        GITLAB_TOKEN: `glpat-${randomBytes(10).toString('hex')}`,
+        GITLAB_URL: gitlab.url,
+        GITLAB_TOKEN: gitlabToken,
         GITLAB_WEBHOOK_SECRET: randomBytes(12).toString('hex'),
         APP_ID: '4242',
         APP_SLUG: 'pyrelease-image-test',
         PRIVATE_KEY: privateKey,
         WEBHOOK_SECRET: randomBytes(12).toString('hex'),
       });
-      child = serve.child;
-      const exited = serve.exited;
       const url = String((await lineWith(serve, 'pyrelease is listening'))['url']);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       // The image's HEALTHCHECK command, run as Docker runs it in the container: healthy now.
@@ -206,18 +191,18 @@ describe("the image's /app, with production dependencies only", () => {
       expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', gitlab: 'ok', github: 'ok' });
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^pyrelease_/m);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      serve.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
       // And unhealthy once it is gone.
       expect(check()).toBe(1);
       // Nothing it logged was an error: a missing module would have been one.
-      expect(serve.log().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+      expect(errorLines(serve)).toEqual([]);
     }, 60_000);
   });
 
   describe('publishes releases with `worker` started as the image does, beside a web process', () => {
     let h: BothForges | undefined;
-    let worker: ChildProcess | undefined;
+    let worker: CliProcess | undefined;
     afterAll(async () => {
       worker?.kill('SIGKILL');
       await h?.close();
@@ -237,9 +222,8 @@ describe("the image's /app, with production dependencies only", () => {
       const { PORT: _port, HOST: _host, ...settings } = s.env;
       // The fake GitHub Enterprise speaks http, which NODE_ENV=production rightly refuses
       // (github-settings.ts); the image's other settings stay.
-      const started = startAsImage(['worker'], { ...settings, NODE_ENV: 'development', PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
-      worker = started.child;
-      await lineWith(started, 'worker started');
+      worker = startAsImage(['worker'], { ...settings, NODE_ENV: 'development', PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
+      await lineWith(worker, 'worker started');
 
       const deliveries = deliveriesFor(s, 1);
       const answers = await Promise.all(deliveries.map((d) => send(s, d)));
@@ -249,8 +233,8 @@ describe("the image's /app, with production dependencies only", () => {
       expect(s.repo.releases.map((r) => r.tagName)).toEqual(['v1.4.0']);
 
       worker.kill('SIGTERM');
-      expect(await started.exited).toBe(0);
-      expect(started.log().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+      expect(await worker.exited).toBe(0);
+      expect(errorLines(worker)).toEqual([]);
     }, 150_000);
   });
 });

@@ -33,7 +33,11 @@ function childEnv(env: Record<string, string>): Record<string, string> {
 
 export function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
   if (!existsSync(BUILT)) throw new Error('dist/ is not built: run `npx tsc -p tsconfig.build.json` (npm test does)');
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return watchProcess(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Collects the lines of a child started with piped stdout and stderr, and waits for them or its exit. */
+export function watchProcess(child: ChildProcess): CliProcess {
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   const collect = (stream: NodeJS.ReadableStream | null): void => {
