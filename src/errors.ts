@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'network'
   | 'config-invalid'
   | 'registry-unknown'
+  /** The server config does not let this repository publish this name to this target. */
+  | 'publish-forbidden'
   | 'source-unavailable'
   | 'job-invalid'
   | 'tag-conflict'

@@ -3,6 +3,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_REGISTRIES, registryEntrySchema } from './publishing/registries.js';
 import type { RegistryEntry } from './publishing/registries.js';
+import { extendsConfigSchema, publishersConfigSchema, toPublishPolicy } from './publishing/publishers-config.js';
+import type { PublishPolicy } from './core/publish-policy.js';
 import { selfHostedSchema, toSelfHostedConfig } from './selfhosted/self-hosted-config.js';
 import type { SelfHostedConfig } from './selfhosted/self-hosted-config.js';
 
@@ -15,12 +17,18 @@ const registryName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'registry na
 
 export const serverConfigSchema = z.strictObject({
   registries: z.record(registryName, registryEntrySchema).default({}),
+  /** Per registry target: which repositories may publish which names. None: nobody may. */
+  publishers: publishersConfigSchema.default({}),
+  /** GitHub repositories (owner/name globs) that a config's `_extends` may name, besides the owner's `.github`. */
+  extends: extendsConfigSchema.default([]),
   'self-hosted': selfHostedSchema.optional(),
 });
 
 export interface ServerConfig {
   /** Built-in targets (pypi, testpypi, gitlab) overlaid by the file's. */
   readonly registries: Readonly<Record<string, RegistryEntry>>;
+  /** Who may publish what, where (core/publish-policy.ts); every registry has a rule. */
+  readonly policy: PublishPolicy;
   /** Self-hosted tagging (GitLab releases -> service repo tags); null when the section is absent. */
   readonly selfHosted: SelfHostedConfig | null;
 }
@@ -41,10 +49,14 @@ export function parseServerConfig(text: string | null): ServerConfigResult {
     return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`) };
   }
   const selfHosted = parsed.data['self-hosted'];
+  const registries = Object.freeze({ ...BUILTIN_REGISTRIES, ...parsed.data.registries });
+  const policy = toPublishPolicy(registries, parsed.data.publishers, parsed.data.extends);
+  if (!policy.ok) return policy;
   return {
     ok: true,
     config: Object.freeze({
-      registries: Object.freeze({ ...BUILTIN_REGISTRIES, ...parsed.data.registries }),
+      registries,
+      policy: policy.policy,
       selfHosted: selfHosted === undefined ? null : toSelfHostedConfig(selfHosted),
     }),
   };

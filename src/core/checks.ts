@@ -1,3 +1,5 @@
+import { accessFindings } from './access-findings.js';
+import type { PublishAccess } from './access-findings.js';
 import { globMatch } from './branch-glob.js';
 import { finding, hasErrors, quote, sortFindings } from './findings.js';
 import type { Finding } from './findings.js';
@@ -51,6 +53,8 @@ export interface ChangeFacts {
   readonly published: readonly PublishedVersions[];
   readonly config: RepoConfigResult;
   readonly projectProblems: readonly ProjectProblem[];
+  /** The server's publish policy and who this repository is; omitted where there is no server (`pyrelease check`). */
+  readonly access?: PublishAccess;
 }
 
 type Kind = 'change' | 'release';
@@ -171,6 +175,7 @@ function staticTarget(facts: ChangeFacts): Version | null {
 export function checkChange(facts: ChangeFacts): Finding[] {
   const { config, findings: out } = configFindings(facts.config);
   out.push(...projectFindings(facts.projectProblems));
+  out.push(...accessFindings(config.registries, facts.access));
   const head = facts.head.version;
   if (head.kind === 'missing') {
     out.push(finding('version-missing', 'error', 'pyproject.toml has no version: neither `project.version` nor a dynamic version.', 'Set `version` in `[project]`, or list "version" in `project.dynamic` with a plugin such as setuptools-scm.', 'project.version'));
@@ -224,6 +229,7 @@ export function checkChange(facts: ChangeFacts): Finding[] {
 export function checkRelease(facts: ChangeFacts): Finding[] {
   const { config, findings: out } = configFindings(facts.config);
   out.push(...projectFindings(facts.projectProblems));
+  out.push(...accessFindings(config.registries, facts.access));
   if (config.registries.length === 0) {
     out.push(finding('no-registries', 'notice', 'No registries are configured: this release is checked only; nothing will be published.', 'List registry targets under `registries` in the pyrelease config to publish.', 'registries'));
   }

@@ -30,6 +30,8 @@ export type FindingCode =
   | 'config-note'
   | 'project-problem'
   | 'no-registries'
+  /** The server config does not let this repository publish (this name) to a target it names. */
+  | 'registry-not-allowed'
   | 'release-branch'
   | 'tag-unprotected';
 

@@ -196,7 +196,7 @@ export function extendsTarget(files: { pyprojectToml?: string | null; pyreleaseY
  * `.pyrelease.yml` wins over `[tool.pyrelease]` when both carry settings, and the result
  * notes that the other was ignored, so that nobody edits the file that does nothing.
  */
-export function readRepoConfig(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null; orgDefaultsYml?: string | null }): RepoConfigResult {
+export function readRepoConfig(files: { pyprojectToml?: string | null; pyreleaseYml?: string | null; orgDefaultsYml?: string | null; extendsRefused?: string }): RepoConfigResult {
   const fromToml = files.pyprojectToml != null ? rawFromPyproject(files.pyprojectToml) : ({ kind: 'absent' } as const);
   const fromYml = files.pyreleaseYml != null ? rawFromYaml(files.pyreleaseYml, '.pyrelease.yml') : ({ kind: 'absent' } as const);
   const notes: string[] = [];
@@ -205,6 +205,11 @@ export function readRepoConfig(files: { pyprojectToml?: string | null; pyrelease
     notes.push('both .pyrelease.yml and [tool.pyrelease] exist; .pyrelease.yml is used and [tool.pyrelease] is ignored');
   }
   if (repo.kind === 'error') return repo.result;
+  // `_extends` named a repository the server does not let configs extend: without the
+  // defaults it meant to inherit, the config is not the one its authors wrote.
+  if (files.extendsRefused !== undefined && repo.kind === 'raw') {
+    return { ok: false, source: repo.file, problems: [{ file: repo.file, field: fieldPath(repo.base, ['_extends']), message: files.extendsRefused }] };
+  }
 
   let org: Record<string, unknown> = {};
   if (files.orgDefaultsYml != null) {
