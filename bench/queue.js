@@ -27,6 +27,7 @@ import { c as createTar } from 'tar';
 import { createPublishWorker } from '../dist/jobs/publish-worker.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../dist/jobs/queues.js';
 import { redisLedger } from '../dist/jobs/release-ledger.js';
+import { redisBindings } from '../dist/jobs/publish-bindings.js';
 import { registryEntrySchema } from '../dist/publishing/registries.js';
 
 const REDIS_URL = process.env.PYRELEASE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,6 +61,9 @@ function ourDeps(fx, dataDir, connection, prefix) {
   return {
     dataDir,
     registries: { bench: entry },
+    // The bench's local jobs are granted the target, as an operator would grant a repository.
+    policy: { targets: { bench: { kind: 'grants', grants: [{ gitlab: [], github: [], local: ['acme/sample'], projects: ['*'], sharedProjects: [] }] } }, extendsAllowed: [] },
+    bindings: redisBindings(connection, prefix),
     forgeSources: {},
     build: async (request) => {
       const sdist = join(request.outDir, 'sample-static-1.4.0.tar.gz');
@@ -106,7 +110,7 @@ async function roundOurs(fx, concurrency, round) {
       });
     }
     const enqueued = performance.now() - t0;
-    const worker = createPublishWorker(connection, { prefix, concurrency, lockDurationMs: 30_000 }, ourDeps(fx, dataDir, connection, prefix), silent);
+    const worker = createPublishWorker(connection, { prefix, concurrency, lockDurationMs: 30_000 }, ourDeps(fx, dataDir, connection, prefix), silent, { sources: 'forge-or-local' });
     const finished = drain(worker, JOBS);
     const t1 = performance.now();
     void worker.run();

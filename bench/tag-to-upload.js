@@ -268,7 +268,8 @@ export async function releaseRig({ name, versions, runWorkers, forge = 'gitlab' 
   const gitlab = await fakeGitlab(gitlabToken);
   const github = await fakeGithub(gitlab.calls);
   const index = await fakeIndex(gitlab.calls);
-  const serverYaml = `registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`;
+  // The operator grants the bench repository the target (nobody may publish to it otherwise).
+  const serverYaml = `registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - gitlab: [${PROJECT_PATH}]\n      github: [${PROJECT_PATH}]\n      projects: ['*']\n`;
   const configFile = join(root, 'pyrelease.yml');
   await writeFile(configFile, serverYaml);
   const env = {

@@ -9,6 +9,7 @@ import type { Platform } from './platforms/platform.js';
 import { redisConnection } from './jobs/queues.js';
 import { redisTarget } from './redis-client.js';
 import { redisLedger } from './jobs/release-ledger.js';
+import { redisBindings } from './jobs/publish-bindings.js';
 import { buildDistributions } from './publishing/build.js';
 import { credentialsFor } from './publishing/credentials.js';
 import { lookupFile } from './publishing/index-lookup.js';
@@ -51,6 +52,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     {
       dataDir: config.dataDir,
       registries: server.registries,
+      policy: server.policy,
+      bindings: redisBindings(connection, config.queuePrefix),
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
       platformFor: options.platformFor ?? (() => Promise.resolve(null)),
       build: buildDistributions,

@@ -12,12 +12,19 @@ import type { FileResult, PublishPorts } from '../publishing/publish.js';
 import { resolveTargets } from '../publishing/registries.js';
 import type { RegistryEntry } from '../publishing/registries.js';
 import { extractSourceArchive } from '../publishing/source-archive.js';
+import type { PublishPolicy } from '../core/publish-policy.js';
+import { authoriseProjects, authoriseTargets } from './publish-authorisation.js';
+import type { BindingStore } from './publish-bindings.js';
 import type { PublishJobData } from './publish-job.js';
 import type { ReleaseLedger } from './release-ledger.js';
 
 export interface PublishDeps {
   readonly dataDir: string;
   readonly registries: Readonly<Record<string, RegistryEntry>>;
+  /** Who may publish what, where (server config `publishers`); asked before the build and before any upload. */
+  readonly policy: PublishPolicy;
+  /** First-publisher bindings of project names, per target. */
+  readonly bindings: BindingStore;
   readonly gitlabUrl?: string;
   /** The repository's Platform for forge jobs (archive download, reporting); null when this worker has no credentials for it. */
   platformFor(data: PublishJobData): Promise<Platform | null>;
@@ -46,6 +53,8 @@ export async function runPublishJob(jobId: string, data: PublishJobData, deps: P
   const log = deps.log.child({ jobId, repo: data.repo, version: data.version, sha: data.sha });
   // Resolve targets first: an unknown registry fails before any build work.
   const targets = resolveTargets(data.registries, deps.registries, { gitlabProjectId: data.gitlabProjectId, gitlabUrl: deps.gitlabUrl });
+  // A target this repository may not use at all fails before its code is fetched or run.
+  const publisher = authoriseTargets(deps.policy, data);
 
   const artifactsDir = join(resolve(deps.dataDir), 'artifacts', jobId);
   let paths = await loadArtifacts(artifactsDir);
@@ -65,6 +74,8 @@ export async function runPublishJob(jobId: string, data: PublishJobData, deps: P
     }
     files.push(info);
   }
+  // The name that counts is the one in the built metadata, not the one pyproject claimed.
+  await authoriseProjects(deps.policy, deps.bindings, data, publisher, files.map((f) => f.name), { dryRun: data.dryRun || deps.dryRun === true, log });
 
   const results = await publishFiles(
     { files, targets, dryRun: data.dryRun || deps.dryRun === true },
