@@ -1,4 +1,6 @@
 import type { RepoRef } from '../core/events.js';
+import { resolveExtends } from '../core/config-extends.js';
+import type { OrgDefaults } from '../core/config-extends.js';
 import { AppError } from '../errors.js';
 import type { PublishJobData } from '../jobs/publish-job.js';
 import type { Platform } from '../platforms/platform.js';
@@ -12,8 +14,12 @@ export interface Forges {
   /** Null for local jobs, or when this process has no credentials for the job's forge. */
   platformForJob(data: PublishJobData): Promise<Platform | null>;
   platformForServiceRepo(repo: ServiceRepoConfig): Promise<Platform>;
-  /** Organisation defaults for a repository's config; GitHub only (its `.github` repository convention). */
-  orgDefaults(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
+  /**
+   * Organisation defaults for a repository's config; GitHub only (its `.github` repository
+   * convention). `_extends` is followed only where `extendsAllowed` (server config) or the
+   * owner's `.github` repository says; elsewhere nothing is read and the refusal is returned.
+   */
+  orgDefaults(repo: RepoRef, installationId: number | null, extendsTarget: string | null, extendsAllowed: readonly string[]): Promise<OrgDefaults>;
 }
 
 function unconfigured(platform: string): AppError {
@@ -38,6 +44,10 @@ export function forgeRouter(gitlab: GitlabSide | null, github: GithubSide | null
       return github.platformFor(data.repoPath, data.installationId ?? null);
     },
     platformForServiceRepo: (repo) => byPath(repo.platform, repo.project, null),
-    orgDefaults: async (repo, installationId, target) => (repo.platform === 'github' && github !== null ? github.orgDefaults(repo.path, installationId, target) : null),
+    orgDefaults: async (repo, installationId, target, extendsAllowed) => {
+      if (repo.platform !== 'github' || github === null) return null;
+      const verdict = resolveExtends(repo.path, target, extendsAllowed);
+      return verdict.kind === 'refused' ? { refused: verdict.reason } : github.orgDefaults(installationId, verdict);
+    },
   };
 }

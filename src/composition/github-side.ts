@@ -8,20 +8,23 @@ import { redeliverFailedDeliveries } from '../platforms/github/redeliver.js';
 import type { RedeliveryResult } from '../platforms/github/redeliver.js';
 import { paceInstallation, sharedPacing } from '../platforms/github/shared-pacing.js';
 import type { Platform } from '../platforms/platform.js';
+import type { ExtendsVerdict } from '../core/config-extends.js';
 import { createGithubAuth } from './github-auth.js';
 import { connectGithubReceiver, privateKeyOf } from './github-receiver.js';
 import type { GithubReceiverSide } from './github-receiver.js';
+
+export type ExtendsLocation = Extract<ExtendsVerdict, { kind: 'read' }>;
 
 /** The whole GitHub side (workers): the receiver's route and state, and acting on repositories as the App. */
 export interface GithubSide extends GithubReceiverSide {
   /** The repository's Platform as the App installation that can act on it (looked up when the event did not say). */
   platformFor(repoPath: string, installationId: number | null): Promise<Platform>;
   /**
-   * The organisation defaults for a repository's config: `.github/pyrelease.yml` in the
-   * owner's `.github` repository, or where the config's `_extends` points (`repo`,
-   * `owner/repo`, optionally `:path`), as Probot's config convention has it.
+   * The organisation defaults for a repository's config, read from a location that
+   * core/config-extends.ts `resolveExtends` vetted (the owner's `.github`, or a
+   * repository the server config allows): never from a path a repository wrote.
    */
-  orgDefaults(repoPath: string, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
+  orgDefaults(installationId: number | null, location: ExtendsLocation): Promise<string | null>;
   /** Asks GitHub to redeliver deliveries that failed since sinceMs (GitHub never retries by itself). */
   redeliverFailed(sinceMs: number): Promise<RedeliveryResult>;
 }
@@ -79,13 +82,10 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
       const octokit = await installation(await installationFor(repoPath, installationId));
       return createGithubPlatform({ octokit, ...splitPath(repoPath), botLogin: receiver.botLogin, log });
     },
-    orgDefaults: async (repoPath, installationId, target) => {
-      const owner = splitPath(repoPath).owner;
-      const [where, file] = (target ?? '.github').split(':');
-      const base = where === undefined || where === '' ? '.github' : where.includes('/') ? where : `${owner}/${where}`;
+    orgDefaults: async (installationId, { repo: base, file }) => {
       try {
         const platform = createGithubPlatform({ octokit: await installation(await installationFor(base, installationId)), ...splitPath(base), botLogin: receiver.botLogin, log });
-        return await platform.readFile(file ?? '.github/pyrelease.yml', await platform.defaultBranch());
+        return await platform.readFile(file, await platform.defaultBranch());
       } catch (error) {
         // No .github repository, or the App cannot see it: no organisation defaults.
         log.debug({ base, err: (error as Error).message }, 'no organisation defaults');

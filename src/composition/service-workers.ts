@@ -17,6 +17,7 @@ import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { observePublishWorker } from '../observability/publish-observer.js';
 import { credentialsFor } from '../publishing/credentials.js';
 import { redisTarget } from '../redis-client.js';
+import { allowedTargets } from '../core/publish-policy.js';
 import type { ServerConfig } from '../server-config.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { publishedVersions } from '../service/published-versions.js';
@@ -55,12 +56,15 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   const commentLock = redisTargetLock(connection, config.queuePrefix, log);
   const deps: ServiceDeps = {
     platformFor: async (repo, installationId) => withSerializedComments(await forges.platformFor(repo, installationId), repo, commentLock),
-    orgDefaults: (repo, installationId, target) => forges.orgDefaults(repo, installationId, target),
+    orgDefaults: (repo, installationId, target) => forges.orgDefaults(repo, installationId, target, server.policy.extendsAllowed),
+    publishPolicy: server.policy,
+    // Only targets the repository may publish to are asked (with the server's credentials):
+    // the versions of another team's project on its index are not this repository's to see.
     publishedVersions: (repo, names, project) =>
       publishedVersions(
         { registries: server.registries, gitlabUrl: config.gitlabUrl, credentials: (name) => credentialsFor(name, env, config.pypirc).catch(() => null), log },
         repo,
-        names,
+        allowedTargets(server.policy, { platform: repo.platform, id: repo.id, path: repo.path }, names, project),
         project,
       ),
     enqueuePublish: (repo, action, meta, options) =>

@@ -3,6 +3,7 @@ import { readProjectFacts } from '../core/pyproject.js';
 import type { ProjectFacts, VersionSource } from '../core/pyproject.js';
 import { extendsTarget, readRepoConfig } from '../core/repo-config.js';
 import type { RepoConfigResult } from '../core/repo-config.js';
+import type { OrgDefaults } from '../core/config-extends.js';
 
 /**
  * Reads what the checks need through small functions, so the same gathering serves a
@@ -16,9 +17,10 @@ export interface FactSources {
   listTags(): Promise<readonly string[]>;
   /**
    * Organisation defaults (GitHub: `.github/pyrelease.yml` of the organisation's `.github`
-   * repository, or of the repository the config's `_extends` names); null when none.
+   * repository, or of the repository the config's `_extends` names, when the server
+   * allows it: core/config-extends.ts); null when none.
    */
-  readOrgDefaults?(extendsTarget: string | null): Promise<string | null>;
+  readOrgDefaults?(extendsTarget: string | null): Promise<OrgDefaults>;
   /** Versions on each target index; omitted where the indexes cannot be asked. */
   publishedVersions?(registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
 }
@@ -47,8 +49,14 @@ async function readProject(read: (path: string) => Promise<string | null>, dir: 
 export async function gatherChangeFacts(sources: FactSources, tag: string | null): Promise<GatheredFacts> {
   // The config sits at the repository root; the Python project may sit below it (`path`).
   const [rootPyproject, pyreleaseYml] = await Promise.all([sources.readHeadFile('pyproject.toml'), sources.readHeadFile('.pyrelease.yml')]);
-  const orgDefaultsYml = sources.readOrgDefaults === undefined ? null : await sources.readOrgDefaults(extendsTarget({ pyprojectToml: rootPyproject, pyreleaseYml }));
-  const config = readRepoConfig({ pyprojectToml: rootPyproject, pyreleaseYml, orgDefaultsYml });
+  const orgDefaults = sources.readOrgDefaults === undefined ? null : await sources.readOrgDefaults(extendsTarget({ pyprojectToml: rootPyproject, pyreleaseYml }));
+  const refused = orgDefaults !== null && typeof orgDefaults === 'object';
+  const config = readRepoConfig({
+    pyprojectToml: rootPyproject,
+    pyreleaseYml,
+    orgDefaultsYml: refused ? null : orgDefaults,
+    ...(refused ? { extendsRefused: orgDefaults.refused } : {}),
+  });
   const dir = config.ok ? config.config.path : '.';
 
   const [project, targetProject, tags] = await Promise.all([

@@ -3,6 +3,9 @@ import type { PublishedVersions } from '../core/checks.js';
 import { commitTriggerRelease, configOf, decideChangeRequest, decideRelease, isReleaseTagCandidate } from '../core/decide.js';
 import type { ChangeRequestEvent, PushEvent, TagEvent } from '../core/decide.js';
 import type { EventMeta, RepoEvent, RepoRef } from '../core/events.js';
+import type { ChangeFacts } from '../core/checks.js';
+import type { PublishPolicy } from '../core/publish-policy.js';
+import type { OrgDefaults } from '../core/config-extends.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
 import { gatherChangeFacts } from './change-facts.js';
@@ -16,7 +19,9 @@ export interface ServiceDeps {
   /** Versions already on the repository's target indexes; omitted: not checked. */
   publishedVersions?(repo: RepoRef, registries: readonly string[], project: string | null): Promise<readonly PublishedVersions[]>;
   /** Organisation defaults for the repository's config (GitHub's `.github` repository); omitted: none. */
-  orgDefaults?(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<string | null>;
+  orgDefaults?(repo: RepoRef, installationId: number | null, extendsTarget: string | null): Promise<OrgDefaults>;
+  /** Who may publish what, where: the checks report a target or name the server would refuse. Omitted: not checked. */
+  readonly publishPolicy?: PublishPolicy;
   /** `retryFailed`: a release whose publish job failed for good runs it again (queues.ts enqueuePublish). */
   enqueuePublish(repo: RepoRef, action: Parameters<ExecuteDeps['enqueuePublish']>[0], meta: EventMeta, options: { retryFailed: boolean }): ReturnType<ExecuteDeps['enqueuePublish']>;
   readonly log: Logger;
@@ -72,7 +77,7 @@ function withMemoizedReads(platform: Platform): Platform {
 function withMemoizedOrgDefaults(deps: ServiceDeps): ServiceDeps {
   const read = deps.orgDefaults;
   if (read === undefined) return deps;
-  const cache = new Map<string, Promise<string | null>>();
+  const cache = new Map<string, Promise<OrgDefaults>>();
   return {
     ...deps,
     orgDefaults: (repo, installationId, target) => {
@@ -121,7 +126,7 @@ async function releaseFacts(event: TagEvent | PushEvent, tag: string, platform: 
     platform.branchesContaining(event.sha),
     config.requireProtectedTag ? (event.kind === 'tag-pushed' && event.protected !== null ? event.protected : platform.isTagProtected(tag)) : null,
   ]);
-  return { change: gathered.facts, projectName: gathered.project.name, backend: gathered.project.backend, defaultBranch, branchesWithCommit, tagProtected };
+  return { change: withAccess(gathered.facts, event.repo, gathered.project.name, deps), projectName: gathered.project.name, backend: gathered.project.backend, defaultBranch, branchesWithCommit, tagProtected };
 }
 
 async function decideTag(event: TagEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
@@ -147,5 +152,10 @@ async function decidePush(event: PushEvent, platform: Platform, deps: ServiceDep
 async function decideChange(event: ChangeRequestEvent, platform: Platform, deps: ServiceDeps): Promise<Action[]> {
   const target = { branch: event.targetBranch, readFile: (path: string) => platform.readFile(path, event.targetBranch) };
   const gathered = await gatherChangeFacts(sourcesAt(event, platform, event.headSha, deps, { configOnly: false, target }), null);
-  return decideChangeRequest(event, { change: gathered.facts, projectName: gathered.project.name });
+  return decideChangeRequest(event, { change: withAccess(gathered.facts, event.repo, gathered.project.name, deps), projectName: gathered.project.name });
+}
+
+function withAccess(facts: ChangeFacts, repo: RepoRef, project: string | null, deps: ServiceDeps): ChangeFacts {
+  if (deps.publishPolicy === undefined) return facts;
+  return { ...facts, access: { policy: deps.publishPolicy, publisher: { platform: repo.platform, id: repo.id, path: repo.path }, project } };
 }
