@@ -16,6 +16,9 @@ Commands:
                                            create the GitHub App (manifest flow) and write its credentials
   worker                                   run the publish workers (build and upload releases)
   jobs [--json]                            list publish jobs with state, attempts and failure reason
+  bindings [--json]                        list which repository each project name is bound to, per target
+  bindings move TARGET NAME --to FORGE:REPO
+                                           bind a project name to another repository
   serve [--no-worker] [--print-config]     run the service: webhooks, and the workers beside them
   config check                             validate every setting and print the effective config, secrets masked
   help [COMMAND]                           show help
@@ -71,6 +74,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command; usage: str
   jobs: async () => {
     const m = await import('./cli/jobs-command.js');
     return { run: m.jobsCommand, usage: m.JOBS_USAGE };
+  },
+  bindings: async () => {
+    const m = await import('./cli/bindings-command.js');
+    return { run: m.bindingsCommand, usage: m.BINDINGS_USAGE };
   },
 };
 
