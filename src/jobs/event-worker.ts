@@ -1,5 +1,6 @@
-import { UnrecoverableError, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { z } from 'zod';
 import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from './backoff.js';
 import { waitOutRateLimit } from './throttle.js';
@@ -8,19 +9,25 @@ import type { Logger } from '../logger.js';
 import { handleEvent } from '../service/handle-event.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { EVENT_QUEUE, repoEventSchema } from './event-job.js';
+import { GuardedWorker } from './guarded-worker.js';
+import { invalidJobError } from './invalid-job-error.js';
 import type { EventJobData, EventQueueName } from './event-job.js';
 import type { KnownRepos } from './known-repos.js';
 import { toWorkerError } from './publish-worker.js';
 import type { WorkerSettings } from './publish-worker.js';
 
+/** The whole of an event job's data: `job.data.event` on data that is not an object would throw a TypeError, which is retried. */
+const eventJobSchema = z.strictObject({ event: repoEventSchema });
+
 export function createEventWorker(connection: RedisClient, settings: WorkerSettings, deps: ServiceDeps, log: Logger, knownRepos?: KnownRepos, queueName: EventQueueName = EVENT_QUEUE): Worker<EventJobData> {
   const processor = async (job: Job<EventJobData>, token?: string): Promise<{ outcomes: Array<{ action: string; result: string }> }> => {
-    const parsed = repoEventSchema.safeParse(job.data.event);
-    if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    const parsed = eventJobSchema.safeParse(job.data);
+    if (!parsed.success) throw invalidJobError('event job', parsed.error);
+    const event = parsed.data.event;
     try {
       // Remembered for the sweep, which looks for tags no webhook announced.
-      await knownRepos?.remember(parsed.data.repo, parsed.data.meta.installationId);
-      const handled = await handleEvent(parsed.data, { ...deps, log: log.child({ jobId: job.id }) });
+      await knownRepos?.remember(event.repo, event.meta.installationId);
+      const handled = await handleEvent(event, { ...deps, log: log.child({ jobId: job.id }) });
       return { outcomes: handled.outcomes.map((o) => ({ action: o.action, result: o.result })) };
     } catch (error) {
       await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, log);
@@ -29,7 +36,7 @@ export function createEventWorker(connection: RedisClient, settings: WorkerSetti
       throw final;
     }
   };
-  const worker = new Worker<EventJobData>(queueName, processor, {
+  const worker = new GuardedWorker<EventJobData>(queueName, processor, {
     connection,
     prefix: settings.prefix,
     concurrency: Math.max(settings.concurrency, 4),

@@ -1,11 +1,13 @@
-import { UnrecoverableError, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import type { Config } from '../config.js';
 import { retryAfterBackoff } from './backoff.js';
 import { waitOutRateLimit } from './throttle.js';
 import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { GuardedWorker } from './guarded-worker.js';
+import { invalidJobError } from './invalid-job-error.js';
 import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
 import type { PublishJobData } from './publish-job.js';
 import { reportPublished, reportPublishFailed, releaseLinks } from '../service/report-publish.js';
@@ -38,9 +40,7 @@ export function toWorkerError(error: unknown): Error {
 export function createPublishWorker(connection: RedisClient, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
   const processor = async (job: Job<PublishJobData>, token?: string): Promise<PublishJobResult> => {
     const parsed = publishJobSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
+    if (!parsed.success) throw invalidJobError('publish job', parsed.error);
     const data = parsed.data;
     const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: data.deliveryId });
     const platform = data.platform === 'local' ? null : await deps.platformFor(data);
@@ -72,7 +72,7 @@ export function createPublishWorker(connection: RedisClient, settings: WorkerSet
     }
     return result;
   };
-  const worker = new Worker<PublishJobData, PublishJobResult>(PUBLISH_QUEUE, processor, {
+  const worker = new GuardedWorker<PublishJobData, PublishJobResult>(PUBLISH_QUEUE, processor, {
     connection,
     prefix: settings.prefix,
     concurrency: settings.concurrency,

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import type { RepoEvent, RepoRef } from '../core/events.js';
 import type { Logger } from '../logger.js';
@@ -6,6 +6,7 @@ import type { Platform } from '../platforms/platform.js';
 import type { ServiceDeps } from '../service/handle-event.js';
 import { sweepRepo } from '../service/sweep.js';
 import type { SweepSettings } from '../service/sweep.js';
+import { GuardedWorker } from './guarded-worker.js';
 import type { KnownRepos } from './known-repos.js';
 import { withoutErrorEcho } from './queues.js';
 
@@ -60,7 +61,9 @@ export async function startSweep(
 ): Promise<{ close(): Promise<void> }> {
   const queue = withoutErrorEcho(new Queue(SWEEP_QUEUE, { connection, prefix: settings.prefix }));
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: settings.intervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
-  const worker = new Worker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 });
+  // The job's data is never read (a sweep is the same whoever queued it); the guard still
+  // fails a job BullMQ itself cannot read, which would otherwise block the queue.
+  const worker = new GuardedWorker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 });
   worker.on('error', (error) => deps.log.warn({ err: error.message }, 'sweep worker connection error'));
   return {
     close: async () => {

@@ -1,7 +1,9 @@
-import { UnrecoverableError, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import { retryAfterBackoff } from '../jobs/backoff.js';
+import { GuardedWorker } from '../jobs/guarded-worker.js';
+import { invalidJobError } from '../jobs/invalid-job-error.js';
 import { toWorkerError } from '../jobs/publish-worker.js';
 import type { WorkerSettings } from '../jobs/publish-worker.js';
 import { waitOutRateLimit } from '../jobs/throttle.js';
@@ -48,7 +50,7 @@ export function createSelfHostedWorker(
         return summary;
       }
       const parsed = taggingJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`job-invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success) throw invalidJobError('self-hosted tagging job', parsed.error);
       const data = parsed.data;
       const result = await runTaggingJob(data, {
         config: deps.config,
@@ -70,7 +72,7 @@ export function createSelfHostedWorker(
       throw final;
     }
   };
-  const worker = new Worker<SelfHostedJobData, TaggingResult | PollSummary>(SELF_HOSTED_QUEUE, processor, {
+  const worker = new GuardedWorker<SelfHostedJobData, TaggingResult | PollSummary>(SELF_HOSTED_QUEUE, processor, {
     connection,
     prefix: settings.prefix,
     concurrency: settings.concurrency,
