@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { closeWithin } from './jobs/close-within.js';
 import { createPublishWorker, workerSettings } from './jobs/publish-worker.js';
-import type { PublishJobData } from './jobs/publish-job.js';
+import type { PublishJobData, SourcePolicy } from './jobs/publish-job.js';
 import type { PublishJobResult } from './jobs/publish-processor.js';
 import type { Platform } from './platforms/platform.js';
 import { redisConnection } from './jobs/queues.js';
@@ -28,8 +28,10 @@ export interface WorkerOptions {
   readonly server: ServerConfig;
   readonly log: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The forge Platform of a job's repository; omitted: this worker publishes local jobs only. */
+  /** The forge Platform of a job's repository; omitted: no forge credentials, so only local archives (with `sources`) can be built. */
   readonly platformFor?: (data: PublishJobData) => Promise<Platform | null>;
+  /** Tests and tools that enqueue local archives themselves; the service never passes it (publish-job.ts). */
+  readonly sources?: SourcePolicy;
   readonly gitlabUrl?: string;
 }
 
@@ -76,6 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       log,
     },
     log,
+    { sources: options.sources ?? 'forge-only' },
   );
   void worker.run();
   await worker.waitUntilReady();

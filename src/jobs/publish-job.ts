@@ -49,6 +49,21 @@ export type PublishJobData = z.output<typeof publishJobSchema>;
 export type PublishJobInput = z.input<typeof publishJobSchema>;
 
 /**
+ * Which sources a publish worker builds. The service's workers build only what they
+ * download from the forge themselves: anyone who could write to Redis could otherwise
+ * have them build an archive of their choosing and upload it with the service's tokens
+ * (issue 14: a build's setup.py wrote such a job). Local archives are for the tests and
+ * tools that start a publish worker of their own; nothing in the service passes it.
+ */
+export type SourcePolicy = 'forge-only' | 'forge-or-local';
+
+/** Why a worker with this policy refuses the job, or null when it may build it. Quotes nothing of the job. */
+export function sourceRefusal(data: Pick<PublishJobData, 'platform' | 'source'>, policy: SourcePolicy): string | null {
+  if (policy === 'forge-or-local' || (data.platform !== 'local' && data.source.kind === 'forge')) return null;
+  return 'job-refused: this worker builds only sources it downloads from the forge, and the job names a local archive or platform, so it was not run';
+}
+
+/**
  * One job per (platform, repo, version, commit): a webhook delivered twice, or a tag and
  * a commit-trigger push for the same release, add the same id and BullMQ keeps one.
  * Hashed because ids must not contain ':' and repo names may hold anything; the prefix

@@ -8,8 +8,8 @@ import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { GuardedWorker } from './guarded-worker.js';
 import { invalidJobError } from './invalid-job-error.js';
-import { PUBLISH_QUEUE, publishJobSchema } from './publish-job.js';
-import type { PublishJobData } from './publish-job.js';
+import { PUBLISH_QUEUE, publishJobSchema, sourceRefusal } from './publish-job.js';
+import type { PublishJobData, SourcePolicy } from './publish-job.js';
 import { reportPublished, reportPublishFailed, releaseLinks } from '../service/report-publish.js';
 import { runPublishJob } from './publish-processor.js';
 import type { PublishDeps, PublishJobResult } from './publish-processor.js';
@@ -37,11 +37,22 @@ export function toWorkerError(error: unknown): Error {
   return new UnrecoverableError(reason);
 }
 
-export function createPublishWorker(connection: RedisClient, settings: WorkerSettings, deps: PublishDeps, log: Logger): Worker<PublishJobData, PublishJobResult> {
+export interface PublishWorkerOptions {
+  /** 'forge-only' unless a test or tool that enqueues local archives itself says otherwise (publish-job.ts). */
+  readonly sources?: SourcePolicy;
+}
+
+export function createPublishWorker(connection: RedisClient, settings: WorkerSettings, deps: PublishDeps, log: Logger, options: PublishWorkerOptions = {}): Worker<PublishJobData, PublishJobResult> {
+  const sources = options.sources ?? 'forge-only';
   const processor = async (job: Job<PublishJobData>, token?: string): Promise<PublishJobResult> => {
     const parsed = publishJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidJobError('publish job', parsed.error);
     const data = parsed.data;
+    const refusal = sourceRefusal(data, sources);
+    if (refusal !== null) {
+      log.warn({ jobId: job.id, code: 'job-refused' }, refusal);
+      throw new UnrecoverableError(refusal);
+    }
     const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: data.deliveryId });
     const platform = data.platform === 'local' ? null : await deps.platformFor(data);
     let result: PublishJobResult;

@@ -83,7 +83,8 @@ export async function publishHarness(options: { index?: FakeIndexOptions; env?: 
     dataDir,
     logLines,
     async startWorker() {
-      const w = await startWorker({ config: loaded.config, server: server.config, log, env });
+      // The harness enqueues local archives; the service's workers never take them.
+      const w = await startWorker({ config: loaded.config, server: server.config, log, env, sources: 'forge-or-local' });
       workers.push(w);
       return w;
     },

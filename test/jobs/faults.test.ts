@@ -4,7 +4,7 @@
 // is the fake on 127.0.0.1. Every release case ends with "each file on the index once".
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Queue } from 'bullmq';
@@ -15,6 +15,8 @@ import type { PublishJobData, PublishJobInput } from '../../src/jobs/publish-job
 import { enqueuePublish, publishQueue, redisConnection } from '../../src/jobs/queues.js';
 import { parseServerConfig } from '../../src/server-config.js';
 import { startWorker } from '../../src/worker.js';
+import { addCommit, addTag } from '../fakes/fake-gitlab-arrange.js';
+import { startFakeGitlab } from '../fakes/fake-gitlab.js';
 import { hookUploads } from '../fakes/fake-index-hooks.js';
 import type { UploadHooks } from '../fakes/fake-index-hooks.js';
 import { startFakeIndex } from '../fakes/fake-index.js';
@@ -77,6 +79,12 @@ interface ProcessRig {
   readonly queue: Queue<PublishJobData>;
   readonly env: Record<string, string>;
   readonly token: string;
+  /**
+   * A release of acme/sample as the service queues it: the worker process builds only
+   * what it downloads from the forge (publish-job.ts), so each release's archive is put
+   * at its commit in a fake GitLab first.
+   */
+  release(over?: Partial<PublishJobInput> & { archive?: string }): Promise<PublishJobInput>;
 }
 
 async function processRig(): Promise<ProcessRig> {
@@ -86,8 +94,15 @@ async function processRig(): Promise<ProcessRig> {
   const dir = await mkdtemp(join(tmpdir(), 'pyrelease-faults-'));
   const configFile = join(dir, 'config.yml');
   await writeFile(configFile, `registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
+  const gitlab = await startFakeGitlab();
+  gitlab.addUser('pyrelease-bot', gitlabToken);
+  const project = gitlab.addProject('acme/sample', 'main');
   const prefix = `{pyrelease-faults-${randomBytes(6).toString('hex')}}`;
   const env = {
+    GITLAB_URL: gitlab.url,
+    GITLAB_TOKEN: gitlabToken,
+    GITLAB_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
     REDIS_URL: TEST_REDIS_URL,
     PYRELEASE_QUEUE_PREFIX: prefix,
     PYRELEASE_DATA_DIR: join(dir, 'data'),
@@ -109,9 +124,17 @@ async function processRig(): Promise<ProcessRig> {
     connection.disconnect();
     await hooks.close();
     await index.close();
+    await gitlab.close();
     await rm(dir, { recursive: true, force: true });
   });
-  return { index, hooks, queue, env, token };
+  const forgeRelease = async ({ archive: path = archive, ...over }: Partial<PublishJobInput> & { archive?: string } = {}): Promise<PublishJobInput> => {
+    const input = release({ platform: 'gitlab', repo: String(project.id), repoPath: 'acme/sample', gitlabProjectId: project.id, source: { kind: 'forge' }, ...over });
+    addCommit(project, 'main', input.sha, `Release ${input.version}`, {});
+    addTag(project, `v${input.version}`, input.sha);
+    project.archives.set(input.sha, await readFile(path));
+    return input;
+  };
+  return { index, hooks, queue, env, token, release: forgeRelease };
 }
 
 describe('a worker process killed in the middle of a release', () => {
@@ -125,7 +148,7 @@ describe('a worker process killed in the middle of a release', () => {
     rig.hooks.plan(plan);
     const first = await spawnWorker(rig.env);
     onTestFinished(() => first.kill('SIGKILL'));
-    const { jobId } = await enqueuePublish(rig.queue, release());
+    const { jobId } = await enqueuePublish(rig.queue, await rig.release());
     const arrival = await rig.hooks.arrival(1);
     if (plan === 'lose-answer') expect(await arrival.upstreamDone).toBe(200);
     first.kill('SIGKILL');
@@ -174,7 +197,7 @@ describe('Redis restarted while a release is running', () => {
     const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${h.index.simpleUrl}\n`);
     if (!server.ok) throw new Error(server.errors.join('; '));
     const logLines: string[] = [];
-    const running = await startWorker({ config: h.config, server: server.config, log: pino({ level: 'debug' }, { write: (l: string) => void logLines.push(l) }), env: h.env });
+    const running = await startWorker({ config: h.config, server: server.config, log: pino({ level: 'debug' }, { write: (l: string) => void logLines.push(l) }), env: h.env, sources: 'forge-or-local' });
     onTestFinished(() => running.close());
 
     hooks.plan('gate');
@@ -344,11 +367,11 @@ describe('the worker process and `pyrelease jobs`', () => {
     onTestFinished(() => worker.kill('SIGKILL'));
 
     const hostile = await writeRawArchive([{ path: 'x-aaaa/../../evil', body: 'x' }]);
-    const failedId = (await enqueuePublish(rig.queue, release({ version: '0.0.1', source: { kind: 'archive', path: hostile } }))).jobId;
+    const failedId = (await enqueuePublish(rig.queue, await rig.release({ version: '0.0.1', sha: 'b'.repeat(40), archive: hostile }))).jobId;
     expect((await settled(rig.queue, failedId)).state).toBe('failed');
 
     rig.hooks.plan('gate');
-    const { jobId } = await enqueuePublish(rig.queue, release());
+    const { jobId } = await enqueuePublish(rig.queue, await rig.release());
     const arrival = await rig.hooks.arrival(1);
     worker.kill('SIGTERM');
     await worker.waitForLine(/stopping: waiting for running jobs/);
