@@ -44,7 +44,7 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
 }
 
 /** `runWorkers: false`: a web process alone (`pyrelease serve --no-worker`); `appKey`: the key the service signs with, when not the one the fake knows. */
-export async function githubService(options: { env?: Record<string, string>; runWorkers?: boolean; appKey?: string } = {}): Promise<GithubService> {
+export async function githubService(options: { env?: Record<string, string>; runWorkers?: boolean; appKey?: string; serverYaml?: string } = {}): Promise<GithubService> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const github = await startFakeGithub({ appId: 4242, appSlug: 'pyrelease-test' });
   github.setAppKey(publicKey);
@@ -73,7 +73,8 @@ export async function githubService(options: { env?: Record<string, string>; run
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  // The operator grants acme/sample the target: nobody may publish to a target by default.
+  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - github: [acme/sample]\n      projects: ['*']\n${options.serverYaml ?? ''}`);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });

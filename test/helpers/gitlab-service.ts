@@ -51,7 +51,14 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
 
 /** `split`: web (`serve --no-worker`) and workers (`pyrelease worker`) as separate parts, as in production. */
 export async function gitlabService(
-  options: { env?: Record<string, string>; serverYaml?: (gitlab: FakeGitlab) => string; split?: boolean; beforeStart?: (gitlab: FakeGitlab) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    serverYaml?: (gitlab: FakeGitlab) => string;
+    split?: boolean;
+    beforeStart?: (gitlab: FakeGitlab) => void;
+    /** The `publishers.fake` grants (YAML list items); by default acme/sample may publish any name, as its operator would allow. */
+    publishers?: string;
+  } = {},
 ): Promise<GitlabService> {
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const indexToken = `pypi-${randomBytes(16).toString('hex')}`;
@@ -79,7 +86,8 @@ export async function gitlabService(
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n${options.serverYaml?.(gitlab) ?? ''}`);
+  const publishers = options.publishers ?? "    - gitlab: [acme/sample]\n      projects: ['*']\n";
+  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n${publishers}${options.serverYaml?.(gitlab) ?? ''}`);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });

@@ -61,7 +61,8 @@ export async function publishHarness(options: { index?: FakeIndexOptions; env?: 
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  // The harness's local jobs come from acme/sample; the operator grants it the target.
+  const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${index.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - local: [acme/sample]\n      projects: ['*']\n`);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const connection = redisConnection(redisUrl, 'pyrelease-test');
   const queue = publishQueue(connection, { prefix, attempts: loaded.config.jobAttempts, backoffMs: loaded.config.jobBackoffMs });

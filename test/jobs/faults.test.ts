@@ -93,7 +93,7 @@ async function processRig(): Promise<ProcessRig> {
   const hooks = await hookUploads(index.uploadUrl);
   const dir = await mkdtemp(join(tmpdir(), 'pyrelease-faults-'));
   const configFile = join(dir, 'config.yml');
-  await writeFile(configFile, `registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${index.simpleUrl}\n`);
+  await writeFile(configFile, `registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - local: [acme/sample]\n      projects: ['*']\n`);
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const gitlab = await startFakeGitlab();
   gitlab.addUser('pyrelease-bot', gitlabToken);
@@ -194,7 +194,7 @@ describe('Redis restarted while a release is running', () => {
     eventsClient.on('error', ignore);
     const hooks = await hookUploads(h.index.uploadUrl);
     onTestFinished(() => hooks.close());
-    const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${h.index.simpleUrl}\n`);
+    const server = parseServerConfig(`registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${h.index.simpleUrl}\npublishers:\n  fake:\n    - local: [acme/sample]\n      projects: ['*']\n`);
     if (!server.ok) throw new Error(server.errors.join('; '));
     const logLines: string[] = [];
     const running = await startWorker({ config: h.config, server: server.config, log: pino({ level: 'debug' }, { write: (l: string) => void logLines.push(l) }), env: h.env, sources: 'forge-or-local' });

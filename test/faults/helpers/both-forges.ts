@@ -158,7 +158,10 @@ export async function bothForges(options: { env?: Record<string, string>; redisU
   };
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const serverYaml = `registries:\n  gl:\n    upload-url: ${glIndex.uploadUrl}\n    simple-url: ${glIndex.simpleUrl}\n  gh:\n    upload-url: ${ghIndex.uploadUrl}\n    simple-url: ${ghIndex.simpleUrl}\n`;
+  // Each forge's acme/sample is granted its own target, as an operator must grant them.
+  const serverYaml =
+    `registries:\n  gl:\n    upload-url: ${glIndex.uploadUrl}\n    simple-url: ${glIndex.simpleUrl}\n  gh:\n    upload-url: ${ghIndex.uploadUrl}\n    simple-url: ${ghIndex.simpleUrl}\n` +
+    "publishers:\n  gl:\n    - gitlab: [acme/sample]\n      projects: ['*']\n  gh:\n    - github: [acme/sample]\n      projects: ['*']\n";
   const server = parseServerConfig(serverYaml);
   if (!server.ok) throw new Error(server.errors.join('; '));
   const logLines: string[] = [];
