@@ -16,6 +16,7 @@ import { redisConnection } from '../../src/jobs/queues.js';
 import { SWEEP_QUEUE, startSweep } from '../../src/jobs/sweep-worker.js';
 import type { SweepWorkerDeps } from '../../src/jobs/sweep-worker.js';
 import { UNREADABLE_FIELD_PREFIX } from '../../src/jobs/unreadable-job.js';
+import type { Logger } from '../../src/logger.js';
 import type { ServiceDeps } from '../../src/service/handle-event.js';
 import { SELF_HOSTED_QUEUE } from '../../src/selfhosted/self-hosted-queue.js';
 import { createSelfHostedWorker } from '../../src/selfhosted/self-hosted-worker.js';
@@ -32,7 +33,7 @@ interface Rig {
   readonly prefix: string;
   readonly connection: ReturnType<typeof redisConnection>;
   readonly lines: string[];
-  readonly log: ReturnType<typeof pino>;
+  readonly log: Logger;
   readonly settings: { prefix: string; concurrency: number; lockDurationMs: number; rateLimitMaxWaitMs: number };
 }
 
