@@ -99,9 +99,17 @@ export const SETTINGS = {
   ),
   buildSandbox: setting(
     'PYRELEASE_BUILD_SANDBOX',
-    z.enum(['auto', 'unshare', 'none']).default('auto'),
-    'unshare: builds run in their own user/PID/mount namespaces and cannot read the worker\'s environment through /proc. auto: unshare when the kernel allows it (not under Docker\'s default seccomp profile), else none with a warning.',
+    z
+      .enum(['required', 'auto', 'off', 'unshare', 'none'])
+      .optional()
+      // 'unshare' and 'none' are the names of earlier releases.
+      .transform((v) => (v === 'unshare' ? 'required' : v === 'none' ? 'off' : v)),
+    'How builds (repository code) are contained: bubblewrap, no network, own uid, limits (docs/security.md). required: a worker that cannot contain builds does not build. auto: contain when the host allows it, else warn and build uncontained. off: never contain (warns at start and on every build). Default: required with NODE_ENV=production, else auto.',
   ),
+  buildUid: setting('PYRELEASE_BUILD_UID', z.coerce.number().int().min(1).max(4_294_967_294).default(65532), 'The uid a contained build runs as: neither root nor the worker\'s (65532, "nonroot" in distroless images).'),
+  buildMemoryMb: setting('PYRELEASE_BUILD_MEMORY_MB', z.coerce.number().int().min(64).default(2048), 'Address-space limit of each process of a contained build (RLIMIT_AS).'),
+  buildMaxProcesses: setting('PYRELEASE_BUILD_MAX_PROCESSES', z.coerce.number().int().min(8).default(256), 'Processes and threads a contained build\'s uid may have at once (RLIMIT_NPROC).'),
+  buildDiskMb: setting('PYRELEASE_BUILD_DISK_MB', z.coerce.number().int().min(16).default(2048), 'Disk a contained build may fill in its source, output, home and temp directories together; also the largest file it may write.'),
   buildPipIndexUrl: setting('PYRELEASE_BUILD_PIP_INDEX_URL', z.string().url().optional(), 'Index for isolated builds to install build requirements from (PIP_INDEX_URL).', true),
   sweepIntervalMs: setting(
     'PYRELEASE_SWEEP_INTERVAL_MS',

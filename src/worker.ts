@@ -13,7 +13,9 @@ import { redisBindings } from './jobs/publish-bindings.js';
 import { buildDistributions } from './publishing/build.js';
 import { credentialsFor } from './publishing/credentials.js';
 import { lookupFile } from './publishing/index-lookup.js';
-import { resolveSandbox } from './publishing/sandbox-probe.js';
+import { probeSandbox } from './publishing/sandbox-probe.js';
+import type { SandboxDecision, SandboxSetting } from './publishing/sandbox-probe.js';
+import type { BuildRequest } from './publishing/build.js';
 import { uploadDistribution } from './publishing/upload-client.js';
 import type { ServerConfig } from './server-config.js';
 
@@ -41,13 +43,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const connection = redisConnection(redisTarget(config), 'pyrelease-worker');
   // Outages are logged once per reconnect attempt here rather than as ioredis's unhandled-error noise.
   connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
-  const sandbox = await resolveSandbox(config.buildSandbox);
-  if (sandbox === 'none') {
-    log.warn(
-      { setting: config.buildSandbox },
-      'builds run without namespaces: a build can read this process\'s environment through /proc; keep registry credentials in PYRELEASE_PYPIRC or allow unprivileged user namespaces',
-    );
-  }
+  const decision = await probeSandbox({
+    setting: sandboxSetting(config),
+    uid: config.buildUid,
+    limits: { memoryBytes: config.buildMemoryMb * 1024 * 1024, maxProcesses: config.buildMaxProcesses, diskBytes: config.buildDiskMb * 1024 * 1024 },
+  });
+  announceSandbox(decision, log);
   const worker = createPublishWorker(
     connection,
     workerSettings(config),
@@ -58,12 +59,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       bindings: redisBindings(connection, config.queuePrefix),
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
       platformFor: options.platformFor ?? (() => Promise.resolve(null)),
-      build: buildDistributions,
+      build: decision.kind === 'off' ? uncontainedBuild(decision, log) : buildDistributions,
       buildSettings: {
         isolation: config.buildIsolation,
         timeoutMs: config.buildTimeoutMs,
         maxLogBytes: 1024 * 1024,
-        sandbox,
+        ...(decision.kind === 'contained' ? { sandbox: { containment: decision.containment, system: decision.system } } : {}),
         ...(config.buildPipIndexUrl === undefined ? {} : { pipIndexUrl: config.buildPipIndexUrl }),
       },
       ports: {
@@ -80,14 +81,42 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     log,
     { sources: options.sources ?? 'forge-only' },
   );
-  void worker.run();
+  // A worker that may not build takes no publish job: they wait for one that can.
+  if (decision.kind !== 'refused') void worker.run();
   await worker.waitUntilReady();
-  log.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix }, 'worker started');
+  log.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix, builds: decision.kind }, 'worker started');
   return {
     worker,
     close: async () => {
       await closeWithin(worker, config.shutdownGraceMs, log, 'publish');
       connection.disconnect();
     },
+  };
+}
+
+/** Unset: required in production, where a release bot holds real credentials; auto elsewhere. */
+export function sandboxSetting(config: Pick<Config, 'buildSandbox' | 'nodeEnv'>): SandboxSetting {
+  return config.buildSandbox ?? (config.nodeEnv?.trim() === 'production' ? 'required' : 'auto');
+}
+
+function announceSandbox(decision: SandboxDecision, log: Logger): void {
+  if (decision.kind === 'contained') {
+    const c = decision.containment;
+    log.info({ privilege: c.kind === 'bwrap' ? c.privilege : undefined, uid: c.kind === 'bwrap' ? c.uid : undefined }, 'builds are contained (bubblewrap: no network, own uid, limits)');
+  } else if (decision.kind === 'refused') {
+    log.error({ problem: decision.problem }, 'PYRELEASE_BUILD_SANDBOX=required and builds cannot be contained here: this worker takes no publish job');
+  } else {
+    log.warn({ problem: decision.problem ?? 'PYRELEASE_BUILD_SANDBOX=off' }, UNCONTAINED);
+  }
+}
+
+const UNCONTAINED =
+  'builds are NOT contained: repository code runs with this worker\'s network, uid and files, and can reach Redis and read credentials';
+
+/** PYRELEASE_BUILD_SANDBOX=off (or auto without a way): said again on every build, so nobody forgets. */
+function uncontainedBuild(decision: Extract<SandboxDecision, { kind: 'off' }>, log: Logger): (req: BuildRequest) => ReturnType<typeof buildDistributions> {
+  return (req) => {
+    log.warn({ problem: decision.problem ?? 'PYRELEASE_BUILD_SANDBOX=off', version: req.version }, UNCONTAINED);
+    return buildDistributions(req);
   };
 }

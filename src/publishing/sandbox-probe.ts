@@ -1,26 +1,94 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { lstat, mkdir, mkdtemp, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildLimits, Containment } from './containment.js';
+import { INSIDE } from './containment.js';
+import { runContained } from './contained-run.js';
+import type { SystemDirs } from './sandbox-argv.js';
 
-const run = promisify(execFile);
+/** PYRELEASE_BUILD_SANDBOX. */
+export type SandboxSetting = 'required' | 'auto' | 'off';
 
-export type SandboxSetting = 'auto' | 'unshare' | 'none';
+export type SandboxDecision =
+  | { readonly kind: 'contained'; readonly containment: Containment; readonly system: SystemDirs }
+  /** Builds run uncontained: the operator said so, or `auto` found no way to contain them. */
+  | { readonly kind: 'off'; readonly system: SystemDirs; readonly problem: string | null }
+  /** `required`, and builds cannot be contained here: this worker must not build. */
+  | { readonly kind: 'refused'; readonly problem: string };
+
+export interface ProbeOptions {
+  readonly setting: SandboxSetting;
+  readonly uid: number;
+  readonly limits: BuildLimits;
+  readonly bwrap?: string;
+  /** The worker's effective uid (process.geteuid()); a parameter so tests can ask for the other mode. */
+  readonly euid?: number;
+}
+
+/** What a host or container must allow, said once, in the log and in every refused build. */
+export const SANDBOX_NEEDS =
+  'builds run under bubblewrap (Debian package "bubblewrap") in new PID, network, IPC, UTS and mount namespaces ' +
+  '(a non-root worker also needs unprivileged user namespaces); in a container that means ' +
+  '--security-opt seccomp=unconfined --security-opt apparmor=unconfined (or profiles allowing unshare, mount and pivot_root) ' +
+  'and --security-opt systempaths=unconfined, see docs/security.md';
 
 /**
- * Whether builds can run in their own user, PID and mount namespaces (util-linux
- * unshare). Without them a build can read the worker's startup environment through
- * /proc/<ancestor>/environ; Docker's default seccomp profile forbids the namespaces,
- * so `auto` asks the kernel once at start-up instead of assuming.
+ * Decides once, at start-up, how this worker contains builds: it runs a contained
+ * `id -u` the way a build would run, and checks it saw the build's uid. Asking the
+ * kernel beats guessing from the environment: Docker's seccomp profile, AppArmor and
+ * sysctls all differ between hosts.
  */
-export async function unshareWorks(unshare = 'unshare'): Promise<boolean> {
+export async function probeSandbox(opts: ProbeOptions): Promise<SandboxDecision> {
+  const system = await systemDirs();
+  if (opts.setting === 'off') return { kind: 'off', system, problem: null };
+  const euid = opts.euid ?? process.geteuid?.() ?? -1;
+  const containment: Containment = {
+    kind: 'bwrap',
+    bwrap: opts.bwrap ?? 'bwrap',
+    privilege: euid === 0 ? 'root' : 'userns',
+    uid: opts.uid,
+    limits: opts.limits,
+  };
+  const problem = await tryContained(containment, system, opts.uid);
+  if (problem === null) return { kind: 'contained', containment, system };
+  if (opts.setting === 'required') return { kind: 'refused', problem: `${problem}; ${SANDBOX_NEEDS}` };
+  return { kind: 'off', system, problem: `${problem}; ${SANDBOX_NEEDS}` };
+}
+
+async function tryContained(containment: Containment, system: SystemDirs, uid: number): Promise<string | null> {
+  const root = await mkdtemp(join(tmpdir(), 'pyrelease-probe-'));
   try {
-    await run(unshare, ['--user', '--map-current-user', '--pid', '--fork', '--mount-proc', '--kill-child', '--', 'true'], { timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
+    const ws = { src: join(root, 'src'), out: join(root, 'out'), home: join(root, 'home'), tmp: join(root, 'tmp'), private: root };
+    await Promise.all([ws.src, ws.out, ws.home, ws.tmp].map((d) => mkdir(d)));
+    const outcome = await runContained(containment, system, ws, {
+      command: '/usr/bin/id',
+      args: ['-u'],
+      cwd: INSIDE.src,
+      env: { PATH: '/usr/bin:/bin' },
+      timeoutMs: 15_000,
+      maxLogBytes: 4096,
+    });
+    if (outcome.kind === 'spawn-failed') {
+      return outcome.errno === 'ENOENT' ? 'bubblewrap (bwrap) is not installed' : `bwrap could not be started (${outcome.errno})`;
+    }
+    if (outcome.kind !== 'exited' || outcome.exitCode !== 0) {
+      const said = outcome.log.trim().split('\n').slice(-2).join(' ').slice(0, 300);
+      return `a contained test command failed (${outcome.kind === 'exited' ? `exit ${outcome.exitCode}` : outcome.kind}): ${said}`;
+    }
+    if (outcome.log.trim() !== String(uid)) return `a contained test command ran as uid ${outcome.log.trim()}, not ${uid}`;
+    return null;
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
 }
 
-export async function resolveSandbox(setting: SandboxSetting): Promise<'unshare' | 'none'> {
-  if (setting !== 'auto') return setting;
-  return (await unshareWorks()) ? 'unshare' : 'none';
+async function systemDirs(): Promise<SystemDirs> {
+  const one = async (path: string): Promise<{ link: string } | 'dir' | null> => {
+    const st = await lstat(path).catch(() => null);
+    if (st === null) return null;
+    if (st.isSymbolicLink()) return { link: await readlink(path) };
+    return st.isDirectory() ? 'dir' : null;
+  };
+  const [bin, sbin, lib, lib32, lib64] = await Promise.all(['/bin', '/sbin', '/lib', '/lib32', '/lib64'].map(one));
+  return { '/bin': bin ?? null, '/sbin': sbin ?? null, '/lib': lib ?? null, '/lib32': lib32 ?? null, '/lib64': lib64 ?? null };
 }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,15 +8,17 @@ import type { ErrorCode } from '../../src/errors.js';
 import { buildDistributions } from '../../src/publishing/build.js';
 import type { BuildRequest } from '../../src/publishing/build.js';
 import { buildEnvironment, looksSecret } from '../../src/publishing/build-env.js';
+import { DEFAULT_LIMITS } from '../../src/publishing/containment.js';
+import { probeSandbox } from '../../src/publishing/sandbox-probe.js';
 import { collectDistributions } from '../../src/publishing/build-output.js';
 import { TailBuffer, runProcess } from '../../src/publishing/run-process.js';
 import { extractSourceArchive } from '../../src/publishing/source-archive.js';
 import { copyProject, packForgeArchive } from '../helpers/archive-fixtures.js';
 import type { FixtureProject } from '../helpers/archive-fixtures.js';
 
-/** Unprivileged user namespaces may be refused (Docker's default seccomp profile). */
-const CAN_UNSHARE =
-  spawnSync('unshare', ['--user', '--map-current-user', '--pid', '--fork', '--mount-proc', 'true'], { timeout: 5000 }).status === 0;
+/** How a worker on this machine contains builds (bubblewrap); the attack suite requires it. */
+const decision = await probeSandbox({ setting: 'auto', uid: 65532, limits: DEFAULT_LIMITS });
+const CONTAINED: BuildRequest['sandbox'] = decision.kind === 'contained' ? { containment: decision.containment, system: decision.system } : undefined;
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -89,13 +90,14 @@ describe.concurrent('buildDistributions: real builds of the sample projects', ()
 });
 
 describe('buildDistributions: secrets never reach the build', () => {
-  // 'none' shows the probe works (the worker's /proc/<pid>/environ is readable: the known
-  // hole); 'unshare' shows the sandbox closes it.
+  // 'off' shows the probe works (the worker's /proc/<pid>/environ is readable: the known
+  // hole); 'contained' shows the sandbox closes it.
   it.each([
-    { sandbox: 'none' as const, ancestorsReadable: true },
-    { sandbox: 'unshare' as const, ancestorsReadable: false },
-  ])('a setup.py that dumps its environment finds no parent secret (sandbox $sandbox)', async ({ sandbox, ancestorsReadable }) => {
-    if (sandbox === 'unshare' && !CAN_UNSHARE) return;
+    { mode: 'off', ancestorsReadable: true },
+    { mode: 'contained', ancestorsReadable: false },
+  ])('a setup.py that dumps its environment finds no parent secret (builds $mode)', async ({ mode, ancestorsReadable }) => {
+    const sandbox = mode === 'contained' ? CONTAINED : undefined;
+    if (mode === 'contained' && sandbox === undefined) return;
     const secrets = {
       GITLAB_TOKEN: `glpat-${randomBytes(12).toString('hex')}`,
       TWINE_PASSWORD: `pypi-${randomBytes(16).toString('hex')}`,
@@ -104,7 +106,7 @@ describe('buildDistributions: secrets never reach the build', () => {
       PYRELEASE_WEBHOOK_SECRET: randomBytes(8).toString('hex'),
     };
     const dir = await project('malicious-env');
-    const req = await request(dir, { version: '6.6.6', baseEnv: { ...process.env, ...secrets }, sandbox });
+    const req = await request(dir, { version: '6.6.6', baseEnv: { ...process.env, ...secrets }, ...(sandbox === undefined ? {} : { sandbox }) });
     const out = await buildDistributions(req);
     const dumpFiles = [
       ...(await readdir(req.outDir)).filter((f) => f.startsWith('env-dump-')).map((f) => join(req.outDir, f)),
@@ -122,7 +124,7 @@ describe('buildDistributions: secrets never reach the build', () => {
       const env = JSON.parse(dump) as Record<string, string>;
       expect(Object.keys(env).filter(looksSecret)).toEqual([]);
       expect(env['SETUPTOOLS_SCM_PRETEND_VERSION']).toBe('6.6.6');
-      expect(env['HOME']).toMatch(/pyrelease-build-.*\/home$/);
+      expect(env['HOME']).toMatch(mode === 'contained' ? /^\/build\/home$/ : /pyrelease-build-.*\/home$/);
       expect(env['LC_ALL']).toBe('C.UTF-8');
       expect(env['__readable_ancestor_environs__'] !== '').toBe(ancestorsReadable);
     }
@@ -202,12 +204,12 @@ describe('buildDistributions: failures', () => {
     await expect.poll(() => processAlive(pid), { timeout: 3000 }).toBe(false);
   });
 
-  it('a timeout inside the unshare sandbox kills the build too', async () => {
-    if (!CAN_UNSHARE) return;
+  it('a timeout inside the sandbox kills the build too', async () => {
+    if (CONTAINED === undefined) return;
     const dir = await project('setuptools-static');
     await writeFile(join(dir, 'setup.py'), 'import subprocess, time\nsubprocess.Popen(["sleep", "60"])\ntime.sleep(60)\n');
     const started = Date.now();
-    const error = await failure(buildDistributions(await request(dir, { timeoutMs: 1500, sandbox: 'unshare' })));
+    const error = await failure(buildDistributions(await request(dir, { timeoutMs: 1500, ...(CONTAINED === undefined ? {} : { sandbox: CONTAINED }) })));
     expect(error.code).toBe('build-timeout');
     expect(Date.now() - started).toBeLessThan(8000);
   });

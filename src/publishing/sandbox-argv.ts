@@ -1,0 +1,100 @@
+import { INSIDE } from './containment.js';
+import type { BwrapContainment } from './containment.js';
+
+/** The host directories of one contained run, and what it may only read. */
+export interface SandboxLayout {
+  /** Writable: the project, the output directory, HOME and TMPDIR. */
+  readonly src: string;
+  readonly out: string;
+  readonly home: string;
+  readonly tmp: string;
+  /** A passwd and a group file naming the build's uid (git and getpass look it up). */
+  readonly passwd: string;
+  readonly group: string;
+  /** Read-only extras: the build-requirements environment, the hook runner. */
+  readonly readOnly: ReadonlyArray<{ readonly host: string; readonly inside: string }>;
+  /** Working directory inside the sandbox. */
+  readonly cwd: string;
+}
+
+/**
+ * How the host's top-level system directories look: on merged-/usr systems (Debian 12)
+ * /bin, /lib, /lib64 and /sbin are symlinks into /usr, and are recreated as such; a real
+ * directory is bound read-only instead; null: absent.
+ */
+export type SystemDirs = Readonly<Record<'/bin' | '/sbin' | '/lib' | '/lib32' | '/lib64', { link: string } | 'dir' | null>>;
+
+/**
+ * Files under /etc a build needs: the dynamic loader's cache, Debian's alternatives
+ * (cc, c++), Python's own config. Never the whole /etc: it holds the host's shadow
+ * file, TLS keys and whatever an operator put there.
+ */
+export const ETC_READ = [
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/localtime',
+  '/etc/nsswitch.conf',
+  '/etc/python3',
+  '/etc/python3.11',
+  '/etc/python3.12',
+  '/etc/python3.13',
+] as const;
+
+const SHM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The argv that runs `command args` contained (see containment.ts). Pure: everything
+ * it needs about the host comes in as arguments, so the tests can read it whole.
+ *
+ * Order matters: bwrap builds the view; setpriv (root mode) drops to the build's uid
+ * with no capabilities and no_new_privs, so the setuid programs under /usr stay inert;
+ * prlimit then lowers the limits and runs the command.
+ */
+export function sandboxArgv(
+  c: BwrapContainment,
+  layout: SandboxLayout,
+  system: SystemDirs,
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  const ns = ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  const user = c.privilege === 'userns' ? ['--unshare-user', '--uid', String(c.uid), '--gid', String(c.uid), '--disable-userns'] : [];
+  const view = [
+    '--ro-bind', '/usr', '/usr',
+    ...Object.entries(system).flatMap(([path, kind]) => {
+      if (kind === null) return [];
+      return kind === 'dir' ? ['--ro-bind', path, path] : ['--symlink', kind.link, path];
+    }),
+    ...ETC_READ.flatMap((path) => ['--ro-bind-try', path, path]),
+    '--ro-bind', layout.passwd, '/etc/passwd',
+    '--ro-bind', layout.group, '/etc/group',
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--perms', '1777', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm',
+    '--perms', '0755', '--dir', '/build',
+    '--bind', layout.src, INSIDE.src,
+    '--bind', layout.out, INSIDE.out,
+    '--bind', layout.home, INSIDE.home,
+    '--bind', layout.tmp, INSIDE.tmp,
+    ...layout.readOnly.flatMap((m) => ['--ro-bind', m.host, m.inside]),
+    '--chdir', layout.cwd,
+  ];
+  const drop =
+    c.privilege === 'root'
+      ? ['/usr/bin/setpriv', `--reuid=${c.uid}`, `--regid=${c.uid}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--']
+      : [];
+  const { memoryBytes, maxProcesses, diskBytes } = c.limits;
+  const limits = ['/usr/bin/prlimit', `--as=${memoryBytes}`, `--nproc=${maxProcesses}`, `--fsize=${diskBytes}`, '--core=0', '--'];
+  const argv = [...ns, ...user, '--die-with-parent', '--new-session', '--hostname', 'pyrelease-build', ...view, '--', ...drop, ...limits, command, ...args];
+  return [c.bwrap, argv];
+}
+
+/** The passwd and group lines of the build's user, so tools that look themselves up find a name. */
+export function identityFiles(uid: number): { passwd: string; group: string } {
+  return {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\npyrelease-build:x:${uid}:${uid}:pyrelease build:${INSIDE.home}:/usr/sbin/nologin\n`,
+    group: `root:x:0:\npyrelease-build:x:${uid}:\n`,
+  };
+}
