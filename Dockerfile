@@ -36,13 +36,13 @@ LABEL org.opencontainers.image.title="pyrelease" \
 
 # The Python build toolchain the worker drives (PEP 517 build with venv for isolated
 # builds, setuptools, wheel, hatchling, poetry, setuptools-scm, hatch-vcs), git for
-# setuptools-scm and hatch-vcs, util-linux for the unshare build sandbox, and tini as
-# PID 1 so SIGTERM reaches node and build processes are reaped.
+# setuptools-scm and hatch-vcs, bubblewrap and util-linux (setpriv, prlimit) for the
+# build sandbox, and tini as PID 1 so SIGTERM reaches node and build processes are reaped.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 python3-venv python3-pip python3-build python3-setuptools python3-wheel \
       python3-hatchling python3-poetry python3-setuptools-scm python3-hatch-vcs \
-      git util-linux ca-certificates tini \
+      git util-linux bubblewrap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed UID/GID, so a volume's ownership stays right across image rebuilds.
@@ -70,10 +70,10 @@ USER pyrelease
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# The build sandbox (PYRELEASE_BUILD_SANDBOX=auto) needs user, PID and mount namespaces,
-# which Docker's default seccomp and AppArmor profiles and its masked /proc paths refuse:
-# under them the worker falls back to unsandboxed builds and says so at start-up. See
-# the worker service in docker-compose.yml for the choice and how to turn it on.
+# The build sandbox (PYRELEASE_BUILD_SANDBOX, required under NODE_ENV=production) runs
+# builds under bubblewrap in new user, PID, network and mount namespaces, which Docker's
+# default seccomp and AppArmor profiles and its masked /proc paths refuse: the worker
+# then takes no publish job and says what to allow. docs/security.md gives the options.
 ENTRYPOINT ["tini", "--", "node", "bin/pyrelease.js"]
 # The other command: `worker`.
 CMD ["serve"]
