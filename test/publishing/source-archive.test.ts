@@ -192,13 +192,6 @@ describe('extractSourceArchive: hostile archives', () => {
     { name: 'one file too large', entries: [{ path: `${top}f`, body: big }], limits: { maxFileBytes: 1000 }, code: 'archive-too-large' },
     { name: 'path too long', entries: [{ path: `${top}${'x'.repeat(300)}`, body: 'x' }], limits: { maxPathLength: 200 }, code: 'archive-too-large' },
     { name: 'path too deep', entries: [{ path: `${top}${'d/'.repeat(10)}f`, body: 'x' }], limits: { maxDepth: 5 }, code: 'archive-too-large' },
-    {
-      name: 'zeros after the end blocks (gzip bomb the parser would skip)',
-      entries: [{ path: `${top}f`, body: 'x' }],
-      trailer: Buffer.alloc(8 * 1024 * 1024),
-      limits: { maxBytes: 1024 * 1024, maxFiles: 10 },
-      code: 'archive-too-large',
-    },
   ];
 
   it.each(rows)('$name -> $code, nothing outside dest', async ({ entries, code, limits, trailer }) => {
