@@ -1,22 +1,20 @@
 // Reads a built distribution (wheel or .tar.gz sdist) the way twine 6.2 does before an
-// upload: its core metadata, its python tag, its digests. The archive readers are
-// deliberately narrow: one metadata file is read into memory, with caps, and nothing is
-// extracted to disk.
+// upload: its core metadata, its python tag, its digests. The archive readers
+// (wheel-metadata.ts, sdist-metadata.ts) are deliberately narrow: one metadata file is
+// read into memory, with caps, nothing is extracted to disk, and an archive that two
+// readers could see differently is refused.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { blake2b } from '@noble/hashes/blake2.js';
-import { Parser } from 'tar';
-import type { ReadEntry } from 'tar';
-import yauzl from 'yauzl';
-import type { Entry, ZipFile } from 'yauzl';
 import { parseSdistFilename, parseWheelFilename } from '../core/dist-filenames.js';
 import { canonicalizeName, isValidProjectName } from '../core/names.js';
 import { formatVersion, parseVersion, versionsEqual } from '../core/pep440.js';
 import { AppError } from '../errors.js';
 import { parseCoreMetadata, firstValue } from './core-metadata.js';
 import type { CoreMetadata } from './core-metadata.js';
+import { readSdistMetadata } from './sdist-metadata.js';
+import { readWheelMetadata } from './wheel-metadata.js';
 
 export type DistType = 'sdist' | 'bdist_wheel';
 
@@ -42,12 +40,21 @@ export interface InspectLimits {
   /** Largest uncompressed size any zip entry may declare (zip bombs). */
   readonly maxEntryBytes: number;
   readonly maxEntries: number;
+  /** Bytes an sdist's gzip stream may inflate to before its end marker. */
+  readonly maxInflatedBytes: number;
+  /** Wall clock for reading one file's archive. */
+  readonly maxMillis: number;
 }
 
 export const DEFAULT_INSPECT_LIMITS: InspectLimits = Object.freeze({
   maxMetadataBytes: 16 * 1024 * 1024,
   maxEntryBytes: 1024 * 1024 * 1024,
   maxEntries: 100_000,
+  // An upload is at most 100 MiB by default on pypi.org, and source compresses about
+  // 5:1; 2 GiB inflates in seconds and stops a gzip bomb long before memory or time do.
+  maxInflatedBytes: 2 * 1024 * 1024 * 1024,
+  // Reading a 100 MiB dist takes about a second; a minute frees a job whatever happens.
+  maxMillis: 60_000,
 });
 
 // twine/wheel.py wheel_file_re (re.VERBOSE), kept verbatim; Python's `.` is [^\n].
@@ -118,145 +125,6 @@ async function hashFile(path: string, filename: string): Promise<{ size: number;
     throw invalid(filename, 'cannot read the file', error);
   }
   return { size, sha256: sha.digest('hex'), blake2_256: Buffer.from(blake.digest()).toString('hex') };
-}
-
-// A wheel's metadata lives in exactly one top-level `<name>-<version>.dist-info/METADATA`.
-// twine picks the shallowest entry containing "METADATA" that contains "Metadata-Version";
-// we are stricter and refuse ambiguity instead of guessing.
-const WHEEL_METADATA = /^[^/]+\.dist-info\/METADATA$/;
-
-async function readWheelMetadata(path: string, filename: string, lim: InspectLimits): Promise<Buffer> {
-  let zip: ZipFile;
-  try {
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true });
-  } catch (error) {
-    throw invalid(filename, `not a readable zip archive (${errorText(error)})`, error);
-  }
-  try {
-    if (zip.entryCount > lim.maxEntries) throw invalid(filename, `${zip.entryCount} zip entries (at most ${lim.maxEntries})`);
-    const found: Entry[] = [];
-    for await (const entry of zipEntries(zip)) {
-      if (entry.uncompressedSize > lim.maxEntryBytes) {
-        throw invalid(filename, `zip entry ${JSON.stringify(entry.fileName)} is ${entry.uncompressedSize} bytes (at most ${lim.maxEntryBytes})`);
-      }
-      if (WHEEL_METADATA.test(entry.fileName)) found.push(entry);
-    }
-    const entry = found[0];
-    if (entry === undefined) throw invalid(filename, 'no *.dist-info/METADATA in the wheel');
-    if (found.length > 1) {
-      throw invalid(filename, `${found.length} METADATA files in the wheel: ${found.map((e) => e.fileName).join(', ')}`);
-    }
-    if (entry.uncompressedSize > lim.maxMetadataBytes) {
-      throw invalid(filename, `${entry.fileName} is ${entry.uncompressedSize} bytes (at most ${lim.maxMetadataBytes})`);
-    }
-    // yauzl checks the inflated size against the declared one (validateEntrySizes).
-    const stream = await zip.openReadStreamPromise(entry);
-    return await collect(stream as AsyncIterable<Buffer>, lim.maxMetadataBytes, () => invalid(filename, `${entry.fileName} is too large`));
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw invalid(filename, `not a readable zip archive (${errorText(error)})`, error);
-  } finally {
-    zip.close();
-  }
-}
-
-async function* zipEntries(zip: ZipFile): AsyncGenerator<Entry> {
-  for (;;) {
-    const entry = await new Promise<Entry | null>((resolve, reject) => {
-      const onEntry = (e: Entry): void => done(e);
-      const onEnd = (): void => done(null);
-      const onError = (err: unknown): void => {
-        cleanup();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      };
-      const cleanup = (): void => {
-        zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
-      };
-      const done = (e: Entry | null): void => {
-        cleanup();
-        resolve(e);
-      };
-      zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
-      zip.readEntry();
-    });
-    if (entry === null) return;
-    yield entry;
-  }
-}
-
-async function collect(stream: AsyncIterable<Buffer>, max: number, tooLarge: () => Error): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    total += chunk.length;
-    if (total > max) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * An sdist holds one top-level directory with PKG-INFO in it (twine 6.2's TarGzSDist:
- * commonpath of the members, then `<root>/PKG-INFO`, a regular file). We stream the
- * tarball once and keep only that entry's bytes.
- */
-async function readSdistMetadata(path: string, filename: string, lim: InspectLimits): Promise<Buffer> {
-  const tops = new Set<string>();
-  let pkgInfo: Buffer | null = null;
-  let pkgInfoCount = 0;
-  let entries = 0;
-  let failure: AppError | null = null;
-  const parser = new Parser({ strict: true });
-  const source = createReadStream(path);
-  const gunzip = createGunzip();
-  const reads: Promise<void>[] = [];
-
-  const fail = (error: AppError): void => {
-    failure ??= error;
-    source.destroy();
-    gunzip.destroy();
-    parser.abort(new Error('reading stopped'));
-  };
-  parser.on('entry', (entry: ReadEntry) => {
-    entries += 1;
-    if (entries > lim.maxEntries) return void (entry.resume(), fail(invalid(filename, `more than ${lim.maxEntries} tar entries`)));
-    const parts = entry.path.replace(/^(?:\.\/)+/, '').split('/').filter((p) => p !== '');
-    if (parts[0] !== undefined) tops.add(parts[0]);
-    if (tops.size > 1) return void (entry.resume(), fail(invalid(filename, `more than one top-level entry in the sdist: ${[...tops].slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}`)));
-    if (parts.length !== 2 || parts[1] !== 'PKG-INFO') return void entry.resume();
-    pkgInfoCount += 1;
-    if (entry.type !== 'File' && entry.type !== 'OldFile') return void (entry.resume(), fail(invalid(filename, `${entry.path} is not a regular file`)));
-    if (entry.size > lim.maxMetadataBytes) return void (entry.resume(), fail(invalid(filename, `${entry.path} is ${entry.size} bytes (at most ${lim.maxMetadataBytes})`)));
-    reads.push(
-      collect(entry as unknown as AsyncIterable<Buffer>, lim.maxMetadataBytes, () => invalid(filename, `${entry.path} is too large`)).then(
-        (data) => void (pkgInfo = data),
-        (error: unknown) => fail(error instanceof AppError ? error : invalid(filename, errorText(error), error)),
-      ),
-    );
-  });
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: unknown): void => reject(error instanceof Error ? error : new Error(String(error)));
-      source.on('error', onError);
-      gunzip.on('error', onError);
-      parser.on('error', onError);
-      parser.on('end', () => resolve());
-      source.pipe(gunzip).pipe(parser as unknown as NodeJS.WritableStream);
-    });
-    await Promise.all(reads);
-  } catch (error) {
-    throw failure ?? invalid(filename, `not a readable .tar.gz archive (${errorText(error)})`, error);
-  }
-  if (failure !== null) throw failure;
-  if (entries === 0) throw invalid(filename, 'the sdist archive is empty');
-  if (pkgInfoCount > 1) throw invalid(filename, `PKG-INFO appears ${pkgInfoCount} times in the sdist`);
-  if (pkgInfo === null) throw invalid(filename, `no ${[...tops][0] ?? '<top>'}/PKG-INFO in the sdist`);
-  return pkgInfo;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // ---------------------------------------------------------------------------------------

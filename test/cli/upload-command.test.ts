@@ -82,7 +82,8 @@ describe('pyrelease upload', () => {
     await copyFile(dists.wheel, renamed);
     const { cli, err } = io({ TWINE_PASSWORD: password });
     expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, dists.sdist, 'sample_pkg-9.9.9-py3-none-any.whl'], cli)).toBe(1);
-    expect(err.join('')).toContain('the file name says version 9.9.9, the metadata says "1.2.3"');
+    // A renamed wheel: its .dist-info directory no longer matches its file name (wheel-dist-info.ts).
+    expect(err.join('')).toContain('its file name says "sample_pkg-9.9.9.dist-info"');
     expect(server.requests).toEqual([]);
   });
 
