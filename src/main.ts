@@ -8,10 +8,12 @@ import { withTimeout } from './with-timeout.js';
 import type { Config } from './config.js';
 import type { RepoEvent } from './core/events.js';
 import { adminHttp } from './http/admin-routes.js';
+import { createBodyBudget } from './http/body-budget.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
 import { EVENT_QUEUES } from './jobs/event-job.js';
 import { inboxKey, inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
+import type { DeliveryNames } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
 import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
 import type { Logger } from './logger.js';
@@ -111,7 +113,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const queueConnection = producerConnection(redisAt, 'pyrelease-web-queues');
   // The forge gives a delivery about 10 s; a durable enqueue must fit well inside. The
   // delivery goes into the event inbox; a worker's pump makes it a job (event-inbox.ts).
-  const enqueue = (event: RepoEvent) => withTimeout(pushEvent(producer, config.queuePrefix, event, replicaAck(config)), 3000, 'enqueue');
+  const enqueue = (event: RepoEvent, names?: DeliveryNames) => withTimeout(pushEvent(producer, config.queuePrefix, event, replicaAck(config), names), 3000, 'enqueue');
+  // One budget for the bodies of every webhook route (src/http/body-budget.ts).
+  const budget = createBodyBudget(config.webhookBodyBudgetBytes);
 
   // Observability: /metrics, /releases(.json), /admin/queues (src/observability, src/http/admin-*).
   const observed = observedQueues(queueConnection, config.queuePrefix, [...EVENT_QUEUES, PUBLISH_QUEUE, SWEEP_QUEUE, SELF_HOSTED_QUEUE]);
@@ -141,19 +145,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     routes.push(
       gitlab.route({
         enqueue,
+        budget,
         observe: (outcome, event, latencyMs) => metrics.observeWebhook('gitlab', outcome, event, latencyMs),
         ...(upstream === null ? {} : { upstream: (header: string | undefined, payload: unknown) => withTimeout(upstream.schedule(header, payload), 3000, 'schedule') }),
       }),
     );
   }
   if (github !== null) {
-    routes.push(github.route({ enqueue, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
+    routes.push(github.route({ enqueue, budget, observe: (outcome, event, latencyMs) => metrics.observeWebhook('github', outcome, event, latencyMs) }));
   }
 
   const workers = full === null ? null : await startWorkersBeside(full, { config, server, env, log, enqueue, metrics });
 
   await connected(producer, 2000);
-  const http: Server = createHttpServer(routes, log, admin.mounts);
+  const http: Server = createHttpServer(routes, log, admin.mounts, { maxConnections: config.httpMaxConnections });
   const address = await listen(http, config.port, config.host);
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
   log.info({ url, gitlab: gitlab !== null, github: github !== null, selfHosted: server.selfHosted !== null, workers: options.runWorkers }, 'pyrelease is listening');

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
 import { AppError } from '../errors.js';
+import type { BodyBudget } from '../http/body-budget.js';
 import type { Route } from '../http/server.js';
+import type { DeliveryNames } from '../jobs/event-inbox.js';
 import type { Logger } from '../logger.js';
 import type { GithubAppAuth } from '../platforms/github/app-auth.js';
 import { readAppSlug } from '../platforms/github/app-identity.js';
@@ -21,7 +23,12 @@ export interface GithubReceiverSide {
   readonly state: IdentityState;
   /** `<slug>[bot]`, to ignore the App's own comments; null until it could be read. */
   readonly botLogin: string | null;
-  route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>; observe?: (outcome: string, event: string | undefined, latencyMs: number) => void }): Route;
+  route(deps: {
+    enqueue(event: RepoEvent, names?: DeliveryNames): Promise<{ jobId: string; created: boolean }>;
+    observe?: (outcome: string, event: string | undefined, latencyMs: number) => void;
+    /** The web process's one budget for webhook bodies, shared by every forge's route. */
+    budget?: BodyBudget;
+  }): Route;
   close(): void;
 }
 
@@ -83,6 +90,7 @@ export async function connectGithubReceiver(config: Config, log: Logger, made?: 
       handler: githubWebhookHandler({
         secrets: settings.webhookSecrets,
         maxBodyBytes: config.webhookMaxBodyBytes,
+        ...(deps.budget === undefined ? {} : { budget: deps.budget }),
         // Read per delivery: the App may be read only after the process started.
         get botLogin() {
           return identity.value;

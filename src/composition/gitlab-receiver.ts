@@ -15,7 +15,8 @@ export interface GitlabReceiverSide {
   readonly state: IdentityState;
   /** The token's user, to ignore its own comments; null until it could be read. */
   readonly bot: { readonly id: number; readonly username: string } | null;
-  route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }> } & Pick<GitlabReceiverDeps, 'observe' | 'upstream'>): Route;
+  /** `budget`: the web process's one budget for webhook bodies, shared by every forge's route. */
+  route(deps: { enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }> } & Pick<GitlabReceiverDeps, 'observe' | 'upstream' | 'budget'>): Route;
   close(): void;
 }
 

@@ -26,12 +26,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+export interface ServerLimits {
+  /** Open connections at once; Node closes further ones as they arrive. */
+  readonly maxConnections: number;
+}
+
 /**
  * A plain node:http server: few routes, no framework, so the webhook path stays short
- * and its limits (body size, timeouts) are ours to set. Unknown paths are 404, wrong
- * methods 405, and a handler that throws is a 500 without details.
+ * and its limits (body size, timeouts, connections) are ours to set. Unknown paths are
+ * 404, wrong methods 405, and a handler that throws is a 500 without details.
  */
-export function createHttpServer(routes: readonly Route[], log: Logger, mounts: readonly Mount[] = []): Server {
+export function createHttpServer(routes: readonly Route[], log: Logger, mounts: readonly Mount[] = [], limits?: ServerLimits): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const matching = routes.filter((r) => r.path === path);
@@ -54,6 +59,18 @@ export function createHttpServer(routes: readonly Route[], log: Logger, mounts: 
   server.headersTimeout = 15_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
+  // Each connection costs memory before any handler runs (socket buffers, a parser, up to
+  // 16 KiB of headers): with a cap, what strangers can open is bounded too. Connections
+  // past it are closed at once (and counted in the log), not queued.
+  if (limits !== undefined) {
+    server.maxConnections = limits.maxConnections;
+    let dropped = 0;
+    server.on('drop', () => {
+      dropped += 1;
+      // One line per 100: a flood must not become a flood of log lines.
+      if (dropped % 100 === 1) log.warn({ maxConnections: limits.maxConnections, dropped }, 'connection refused: too many open connections');
+    });
+  }
   return server;
 }
 

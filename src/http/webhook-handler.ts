@@ -3,20 +3,46 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RepoEvent } from '../core/events.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { SMALL_BODY_BYTES, unlimitedBodyBudget } from './body-budget.js';
+import type { BodyBudget, BodyLease } from './body-budget.js';
 import { readBody } from './read-body.js';
 
 /**
- * The webhook pipeline both forges share. Order: method (405) -> body within the limit
- * (413, before it is all read) -> authentication (401; nothing else happens: no parse,
- * nothing from the request in the logs) -> JSON (400) -> route (forge-specific: map, or
- * schedule) -> enqueue (503 when that fails, so the sender retries; never 500) -> 200.
+ * The webhook pipeline both forges share. Order: method (405) -> could the headers
+ * authenticate at all (401 before a byte of the body is read) -> body within the limit
+ * (413) and the process's budget (503 busy; both before it is all read) while its
+ * signature and digest are computed as it streams -> authentication (401; nothing else
+ * happens: no parse, nothing from the request in the logs) -> JSON (400) -> route
+ * (forge-specific: map, or schedule) -> enqueue (503 when that fails, so the sender
+ * retries; never 500) -> 200.
  *
  * An authenticated payload the forge's mapper cannot read is answered 200 `ignored`
  * and logged as a warning: re-sending the same payload cannot fix our mapper, and GitLab
  * disables hooks that keep failing. One log line per request: the delivery id, event
  * name, repository and outcome, never a header value, the body, a token or a signature.
  */
-export type WebhookOutcome = 'queued' | 'duplicate' | 'ignored' | 'unmappable' | 'method' | 'too-large' | 'bad-request' | 'unauthorized' | 'malformed-json' | 'unavailable';
+export type WebhookOutcome = 'queued' | 'duplicate' | 'ignored' | 'unmappable' | 'method' | 'too-large' | 'busy' | 'bad-request' | 'unauthorized' | 'malformed-json' | 'unavailable';
+
+export type AuthCheck = { readonly ok: true; readonly method?: string } | { readonly ok: false; readonly reason: string };
+
+/** A signature computed while the body streams: fed every chunk, asked once at the end. */
+export interface BodyCheck {
+  update(chunk: Buffer): void;
+  result(): AuthCheck;
+}
+
+/**
+ * What the headers alone say: the request cannot authenticate (refused before its body is
+ * read), or it may, and then how its body is checked. `authenticated`: the headers
+ * already prove the sender (a shared token), so its body is not held against the budget.
+ */
+export type Admission = { readonly ok: false; readonly reason: string } | { readonly ok: true; readonly authenticated: boolean; readonly check: BodyCheck };
+
+/** What the pipeline learnt of an authenticated body: its digest (hex SHA-256) and how it was authenticated. */
+export interface DeliveryFacts {
+  readonly bodyDigest: string;
+  readonly method: string | undefined;
+}
 
 /** What the forge's router made of an authenticated, parsed delivery. */
 export type Routed =
@@ -30,16 +56,18 @@ export interface WebhookPipeline {
   /** `gitlab webhook` / `github webhook` in the logs. */
   readonly name: string;
   readonly maxBodyBytes: number;
+  /** Shared by every webhook route of the process; none: unlimited (tests). */
+  readonly budget?: BodyBudget;
   readonly log: Logger;
   readonly now?: () => number;
   readonly observe?: (outcome: WebhookOutcome, event: string | undefined, latencyMs: number) => void;
-  authenticate(req: IncomingMessage, body: Buffer, nowMs: number): { ok: true; method?: string } | { ok: false; reason: string };
+  admit(req: IncomingMessage, nowMs: number): Admission;
   /** The event name header as sent (for the router) and as safe to log. */
   eventName(req: IncomingMessage): { raw: string | undefined; logged: string | undefined };
-  deliveryId(req: IncomingMessage, body: Buffer): string;
+  deliveryId(req: IncomingMessage, facts: DeliveryFacts): string;
   /** Throws (a forge read timed out, Redis is away): 503. */
   route(eventName: string | undefined, payload: unknown, deliveryId: string): Promise<Routed>;
-  enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
+  enqueue(event: RepoEvent, facts: DeliveryFacts): Promise<{ jobId: string; created: boolean }>;
 }
 
 interface LogFields {
@@ -56,13 +84,17 @@ interface LogFields {
 // Delivery ids end up in job ids and log lines: only short, plain ones are taken as given.
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** The first header of `names` holding a safe id, else a digest of the body. */
-export function deliveryIdFrom(req: IncomingMessage, body: Buffer, names: readonly string[]): string {
+/** The first header of `names` holding a safe id, else the body's digest (hex SHA-256). */
+export function deliveryIdFrom(req: IncomingMessage, bodyDigest: string, names: readonly string[]): string {
   for (const name of names) {
     const value = singleHeader(req.headers[name]);
-    if (value !== undefined && SAFE_ID.test(value)) return value;
+    if (value !== undefined && isSafeId(value)) return value;
   }
-  return `sha256-${createHash('sha256').update(body).digest('hex')}`;
+  return `sha256-${bodyDigest}`;
+}
+
+export function isSafeId(value: string): boolean {
+  return SAFE_ID.test(value);
 }
 
 export function singleHeader(value: string | string[] | undefined): string | undefined {
@@ -86,12 +118,15 @@ function send(res: ServerResponse, status: number, body: Record<string, string>,
   res.end(text);
 }
 
+const BUSY_RETRY_AFTER_SECONDS = '10';
+
 export function webhookHandler(p: WebhookPipeline): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const now = p.now ?? Date.now;
+  const budget = p.budget ?? unlimitedBodyBudget();
   return async (req, res) => {
     const started = now();
     const finish = (fields: LogFields, body: Record<string, string>, extraHeaders: Record<string, string> = {}): void => {
-      const level = fields.outcome === 'unmappable' || fields.outcome === 'unavailable' ? 'warn' : 'info';
+      const level = fields.outcome === 'unmappable' || fields.outcome === 'unavailable' || fields.outcome === 'busy' ? 'warn' : 'info';
       const latencyMs = now() - started;
       // The answer first: the log line's write and the metrics need not delay the sender.
       try {
@@ -104,66 +139,95 @@ export function webhookHandler(p: WebhookPipeline): (req: IncomingMessage, res: 
     const unavailable = (fields: Omit<LogFields, 'outcome' | 'status'>, error: unknown): void =>
       finish({ ...fields, outcome: 'unavailable', status: 503, error: describe(error) }, { status: 'unavailable' }, { 'retry-after': '60' });
 
+    let lease: BodyLease | undefined;
     try {
       if (req.method !== 'POST') {
         finish({ outcome: 'method', status: 405 }, { status: 'method not allowed' }, { allow: 'POST' });
         return;
       }
-      const read = await readBody(req, p.maxBodyBytes);
-      if (!read.ok) {
-        const outcome = read.status === 413 ? 'too-large' : 'bad-request';
-        // Close the connection rather than drain a body we refused.
-        finish({ outcome, status: read.status, reason: read.reason }, { status: 'rejected', reason: read.reason }, { connection: 'close' });
+      const admission = p.admit(req, now());
+      if (!admission.ok) {
+        // Nothing of the body is read: `Connection: close` ends the socket once this is written.
+        finish({ outcome: 'unauthorized', status: 401, reason: admission.reason }, { status: 'unauthorized' }, { connection: 'close' });
         return;
       }
-      const auth = p.authenticate(req, read.body, now());
+      const declared = Number(req.headers['content-length'] ?? Number.NaN);
+      lease = budget.lease(admission.authenticated || declared <= SMALL_BODY_BYTES ? 'admitted' : 'metered');
+      const digest = createHash('sha256');
+      const read = await readBody(req, {
+        maxBytes: p.maxBodyBytes,
+        lease,
+        onChunk: (chunk) => {
+          admission.check.update(chunk);
+          digest.update(chunk);
+        },
+      });
+      if (!read.ok) {
+        const outcome = read.status === 413 ? 'too-large' : read.status === 503 ? 'busy' : 'bad-request';
+        const retry: Record<string, string> = read.status === 503 ? { 'retry-after': BUSY_RETRY_AFTER_SECONDS } : {};
+        // Close the connection rather than drain a body we refused.
+        finish({ outcome, status: read.status, reason: read.reason }, { status: 'rejected', reason: read.reason }, { connection: 'close', ...retry });
+        return;
+      }
+      const auth = admission.check.result();
       if (!auth.ok) {
         finish({ outcome: 'unauthorized', status: 401, reason: auth.reason }, { status: 'unauthorized' });
         return;
       }
-
-      const delivery = p.deliveryId(req, read.body);
-      const event = p.eventName(req);
-      const base = { delivery, ...(auth.method === undefined ? {} : { auth: auth.method }), ...(event.logged === undefined ? {} : { event: event.logged }) };
-
-      let payload: unknown;
-      try {
-        payload = JSON.parse(read.body.toString('utf8'));
-      } catch {
-        finish({ ...base, outcome: 'malformed-json', status: 400 }, { status: 'invalid', reason: 'malformed JSON' });
-        return;
-      }
-
-      let routed: Routed;
-      try {
-        routed = await p.route(event.raw, payload, delivery);
-      } catch (error) {
-        unavailable(base, error);
-        return;
-      }
-      if (routed.kind === 'ignored' || routed.kind === 'unmappable') {
-        finish({ ...base, ...(routed.repo === undefined ? {} : { repo: routed.repo }), outcome: routed.kind, status: 200, reason: routed.reason }, { status: 'ignored', reason: routed.reason });
-        return;
-      }
-      let job: { jobId: string; created: boolean };
-      let repo: string;
-      if (routed.kind === 'scheduled') {
-        job = routed;
-        repo = routed.repo;
-      } else {
-        repo = routed.event.repo.path;
-        try {
-          job = await p.enqueue(routed.event);
-        } catch (error) {
-          unavailable({ ...base, repo }, error);
-          return;
-        }
-      }
-      if (job.created) finish({ ...base, repo, outcome: 'queued', status: 200 }, { status: 'queued', job: job.jobId });
-      else finish({ ...base, repo, outcome: 'duplicate', status: 200 }, { status: 'duplicate' });
+      const facts: DeliveryFacts = { bodyDigest: digest.digest('hex'), method: auth.method };
+      await handleAuthenticated(p, req, read.body(), facts, finish, unavailable);
     } catch (error) {
       // A bug of ours: 503 so the sender retries later, rather than a 500 with a stack.
       if (!res.headersSent) unavailable({}, error);
+    } finally {
+      // The body and its parse are dropped with this request: its bytes go back to the budget.
+      lease?.release();
     }
   };
+}
+
+type Finish = (fields: LogFields, body: Record<string, string>, extraHeaders?: Record<string, string>) => void;
+type Unavailable = (fields: Omit<LogFields, 'outcome' | 'status'>, error: unknown) => void;
+
+/** Parse, route and enqueue a delivery whose sender is proven. */
+async function handleAuthenticated(p: WebhookPipeline, req: IncomingMessage, body: Buffer, facts: DeliveryFacts, finish: Finish, unavailable: Unavailable): Promise<void> {
+  const delivery = p.deliveryId(req, facts);
+  const event = p.eventName(req);
+  const base = { delivery, ...(facts.method === undefined ? {} : { auth: facts.method }), ...(event.logged === undefined ? {} : { event: event.logged }) };
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    finish({ ...base, outcome: 'malformed-json', status: 400 }, { status: 'invalid', reason: 'malformed JSON' });
+    return;
+  }
+
+  let routed: Routed;
+  try {
+    routed = await p.route(event.raw, payload, delivery);
+  } catch (error) {
+    unavailable(base, error);
+    return;
+  }
+  if (routed.kind === 'ignored' || routed.kind === 'unmappable') {
+    finish({ ...base, ...(routed.repo === undefined ? {} : { repo: routed.repo }), outcome: routed.kind, status: 200, reason: routed.reason }, { status: 'ignored', reason: routed.reason });
+    return;
+  }
+  let job: { jobId: string; created: boolean };
+  let repo: string;
+  if (routed.kind === 'scheduled') {
+    job = routed;
+    repo = routed.repo;
+  } else {
+    repo = routed.event.repo.path;
+    try {
+      job = await p.enqueue(routed.event, facts);
+    } catch (error) {
+      unavailable({ ...base, repo }, error);
+      return;
+    }
+  }
+  if (job.created) finish({ ...base, repo, outcome: 'queued', status: 200 }, { status: 'queued', job: job.jobId });
+  else finish({ ...base, repo, outcome: 'duplicate', status: 200 }, { status: 'duplicate' });
 }

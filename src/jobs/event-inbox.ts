@@ -31,24 +31,34 @@ function deliveryKey(prefix: string, jobId: string): string {
 
 // The SET NX and the XADD in one script: both happen or neither, so a delivery is never
 // remembered as seen without its entry (a duplicate of it would then be dropped and the
-// delivery lost), and a repeat adds nothing. Both keys share the prefix's hash tag.
-// A repeat still writes (the id's TTL again): WAIT counts replicas up to this connection's
+// delivery lost), and a repeat adds nothing. A delivery may have further names
+// (KEYS[3..]: a GitHub body's digest); it is a repeat when its id or any of them was seen,
+// and a new one remembers them all. Every key shares the prefix's hash tag.
+// A repeat still writes (the TTLs again): WAIT counts replicas up to this connection's
 // last write, so after a repeat it also covers the first write, which another web process
 // may have made and which may not have reached a replica yet.
 const PUSH_SCRIPT = `
-if redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then
+local seen = redis.call('EXISTS', KEYS[1]) == 1
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then seen = true end
+end
+if not seen then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+  for i = 3, #KEYS do redis.call('SET', KEYS[i], '1', 'EX', ARGV[1]) end
   redis.call('XADD', KEYS[2], '*', 'job', ARGV[2], 'name', ARGV[3], 'data', ARGV[4])
   return 1
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
 return 0`;
 
-type WithPush = RedisClient & { pyreleasePushEvent(deliveryKey: string, inbox: string, ttl: number, jobId: string, name: string, data: string): Promise<number> };
+// The number of keys varies (the delivery's further names), so it is the first argument.
+type WithPush = RedisClient & { pyreleasePushEventNamed(numKeys: number, ...keysThenArgs: Array<string | number>): Promise<number> };
 
 function withPush(redis: RedisClient): WithPush {
   const r = redis as WithPush;
   // defineCommand sends EVALSHA and falls back to EVAL when Redis lost its script cache.
-  if (typeof r.pyreleasePushEvent !== 'function') redis.defineCommand('pyreleasePushEvent', { numberOfKeys: 2, lua: PUSH_SCRIPT });
+  if (typeof r.pyreleasePushEventNamed !== 'function') redis.defineCommand('pyreleasePushEventNamed', { lua: PUSH_SCRIPT });
   return r;
 }
 
@@ -63,9 +73,14 @@ export function replicaAck(config: Pick<Config, 'redisWaitReplicas'>): ReplicaAc
   return { replicas: config.redisWaitReplicas, timeoutMs: 1000 };
 }
 
+/** Further names a delivery is deduplicated by, beside its job id (a GitHub body's digest). */
+export interface DeliveryNames {
+  readonly sameAs: readonly string[];
+}
+
 /**
- * Queues a delivery once: `created` is false for a delivery id seen in the last
- * DELIVERY_TTL_SECONDS. The event was validated by the forge mapper's schemas; the
+ * Queues a delivery once: `created` is false for a delivery id, or any of `names.sameAs`,
+ * seen in the last DELIVERY_TTL_SECONDS. The event was validated by the forge mapper's schemas; the
  * event worker validates it again on its way out of Redis.
  *
  * With `ack.replicas` > 0 the write is followed by WAIT on the same connection: Redis
@@ -74,10 +89,17 @@ export function replicaAck(config: Pick<Config, 'redisWaitReplicas'>): ReplicaAc
  * resend's WAIT covers this write). Not one pipeline: ioredis does not follow a cluster's
  * MOVED for a pipeline whose WAIT succeeded on the old node, and stays on it for good.
  */
-export async function pushEvent(redis: RedisClient, prefix: string, event: RepoEvent, ack: ReplicaAck = { replicas: 0, timeoutMs: 0 }): Promise<{ jobId: string; created: boolean }> {
+export async function pushEvent(
+  redis: RedisClient,
+  prefix: string,
+  event: RepoEvent,
+  ack: ReplicaAck = { replicas: 0, timeoutMs: 0 },
+  names: DeliveryNames = { sameAs: [] },
+): Promise<{ jobId: string; created: boolean }> {
   const jobId = eventJobId(event);
   const key = deliveryKey(prefix, jobId);
-  const added = await withPush(redis).pyreleasePushEvent(key, inboxKey(prefix), DELIVERY_TTL_SECONDS, jobId, event.kind, JSON.stringify({ event }));
+  const keys = [key, inboxKey(prefix), ...names.sameAs.map((name) => deliveryKey(prefix, name))];
+  const added = await withPush(redis).pyreleasePushEventNamed(keys.length, ...keys, DELIVERY_TTL_SECONDS, jobId, event.kind, JSON.stringify({ event }));
   if (ack.replicas > 0) await waitForReplicas(redis, key, ack);
   return { jobId, created: added === 1 };
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Hmac } from 'node:crypto';
 
 /**
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` against one or more
@@ -11,27 +12,57 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * followed by 64 hex digits, so that timingSafeEqual always compares 32 bytes with 32
  * bytes. Every secret is compared, with no early exit. The SHA-1 `X-Hub-Signature` is
  * not accepted.
+ *
+ * Split in two so that the web process decides from the header alone whether a request
+ * could be signed at all (no header, a malformed one, or no secret: refused before a
+ * byte of the body is read), and computes the HMACs while the body streams in.
  */
-export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'mismatch' | 'no-secret' };
+export type SignatureFailure = 'missing' | 'malformed' | 'mismatch' | 'no-secret';
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: SignatureFailure };
+
+/** Fed the raw body chunk by chunk, then asked once. */
+export interface StreamingSignature {
+  update(chunk: Buffer): void;
+  result(): SignatureCheck;
+}
 
 const HEADER = /^sha256=([0-9a-fA-F]{64})$/;
 
-export function verifyGithubSignature(header: string | readonly string[] | undefined, rawBody: Buffer, secrets: readonly string[]): SignatureCheck {
+/** From the header alone: a failure, or the HMACs to feed the body to. */
+export function startGithubSignature(header: string | readonly string[] | undefined, secrets: readonly string[]): { readonly ok: false; readonly reason: SignatureFailure } | { readonly ok: true; readonly check: StreamingSignature } {
   if (header === undefined || header === '') return { ok: false, reason: 'missing' };
   // A repeated header arrives as an array: ambiguous, refused.
   if (typeof header !== 'string') return { ok: false, reason: 'malformed' };
   const hex = HEADER.exec(header)?.[1];
   if (hex === undefined) return { ok: false, reason: 'malformed' };
+  const hmacs: Hmac[] = secrets.filter((s) => s !== '').map((secret) => createHmac('sha256', secret));
+  if (hmacs.length === 0) return { ok: false, reason: 'no-secret' };
   const given = Buffer.from(hex, 'hex');
-  let matched = false;
-  let usable = 0;
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    usable += 1;
-    matched = timingSafeEqual(given, hmac(secret, rawBody)) || matched;
-  }
-  if (usable === 0) return { ok: false, reason: 'no-secret' };
-  return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+  let done = false;
+  return {
+    ok: true,
+    check: {
+      update: (chunk) => {
+        for (const h of hmacs) h.update(chunk);
+      },
+      result: () => {
+        // An Hmac digests once; a second question is a bug of the caller's, answered no.
+        if (done) return { ok: false, reason: 'mismatch' };
+        done = true;
+        let matched = false;
+        for (const h of hmacs) matched = timingSafeEqual(given, h.digest()) || matched;
+        return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+      },
+    },
+  };
+}
+
+/** The whole-body form (tools, tests): the same checks at once. */
+export function verifyGithubSignature(header: string | readonly string[] | undefined, rawBody: Buffer, secrets: readonly string[]): SignatureCheck {
+  const started = startGithubSignature(header, secrets);
+  if (!started.ok) return started;
+  started.check.update(rawBody);
+  return started.check.result();
 }
 
 /** The header value GitHub would send for a body (tests and tools). */

@@ -1,15 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RepoEvent } from '../../core/events.js';
-import { deliveryIdFrom, singleHeader, webhookHandler } from '../../http/webhook-handler.js';
-import type { WebhookOutcome } from '../../http/webhook-handler.js';
+import type { BodyBudget } from '../../http/body-budget.js';
+import { deliveryIdFrom, isSafeId, singleHeader, webhookHandler } from '../../http/webhook-handler.js';
+import type { DeliveryFacts, WebhookOutcome } from '../../http/webhook-handler.js';
 import type { Logger } from '../../logger.js';
 import { mapGitlabWebhook } from './to-event.js';
-import { authenticateGitlab } from './webhook-auth.js';
+import { startGitlabAuth } from './webhook-auth.js';
 import type { GitlabAuthConfig } from './webhook-auth.js';
 
 export interface GitlabReceiverDeps {
   readonly auth: GitlabAuthConfig;
   readonly maxBodyBytes: number;
+  /** The process's budget for bodies in flight, shared with the other forge's route; none: unlimited. */
+  readonly budget?: BodyBudget;
   readonly botUserId: number | null;
   readonly botUsername: string | null;
   enqueue(event: RepoEvent): Promise<{ jobId: string; created: boolean }>;
@@ -28,9 +32,20 @@ export interface GitlabReceiverDeps {
 
 export type GitlabWebhookOutcome = WebhookOutcome;
 
-/** Idempotency-Key (same across GitLab's retries, = webhook-id), else X-Gitlab-Event-UUID, else a digest of the body. */
-export function deliveryId(req: IncomingMessage, body: Buffer): string {
-  return deliveryIdFrom(req, body, ['idempotency-key', 'x-gitlab-event-uuid']);
+/**
+ * A signed delivery's id is its `webhook-id`, the one header the signature covers (GitLab
+ * sends the same value as Idempotency-Key and keeps it across retries): a captured
+ * delivery replayed within the timestamp tolerance under a new Idempotency-Key is then
+ * still a duplicate. An unsafe webhook-id is named by its digest, still one name per id.
+ * Otherwise (a token, which proves the sender and so its headers): Idempotency-Key, else
+ * X-Gitlab-Event-UUID, else a digest of the body.
+ */
+export function deliveryId(req: IncomingMessage, facts: DeliveryFacts): string {
+  if (facts.method === 'signature') {
+    const id = singleHeader(req.headers['webhook-id']) ?? '';
+    return isSafeId(id) ? id : `webhook-id-sha256-${createHash('sha256').update(id).digest('hex')}`;
+  }
+  return deliveryIdFrom(req, facts.bodyDigest, ['idempotency-key', 'x-gitlab-event-uuid']);
 }
 
 /**
@@ -42,16 +57,17 @@ export function gitlabWebhookHandler(deps: GitlabReceiverDeps): (req: IncomingMe
   return webhookHandler({
     name: 'gitlab webhook',
     maxBodyBytes: deps.maxBodyBytes,
+    ...(deps.budget === undefined ? {} : { budget: deps.budget }),
     log: deps.log,
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.observe === undefined ? {} : { observe: deps.observe }),
-    authenticate: (req, body, nowMs) => authenticateGitlab(req.headers, body, deps.auth, Math.floor(nowMs / 1000)),
+    admit: (req, nowMs) => startGitlabAuth(req.headers, deps.auth, Math.floor(nowMs / 1000)),
     eventName: (req) => {
       const raw = singleHeader(req.headers['x-gitlab-event']);
       return { raw, logged: raw?.slice(0, 64) };
     },
     deliveryId,
-    enqueue: deps.enqueue,
+    enqueue: (event) => deps.enqueue(event),
     route: async (eventName, payload, delivery) => {
       const scheduled = deps.upstream === undefined ? null : await deps.upstream(eventName, payload);
       if (scheduled !== null) return { kind: 'scheduled', repo: 'upstream', ...scheduled };

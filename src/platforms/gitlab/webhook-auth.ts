@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Hmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -22,6 +23,12 @@ import type { IncomingHttpHeaders } from 'node:http';
  * verified only when signing secrets are configured; without them it is not evidence
  * either way and the token decides. An operator who wants signatures only configures
  * no tokens.
+ *
+ * Everything that can be decided from the headers is, before a byte of the body is read
+ * (startGitlabAuth): no credentials, a wrong token, a malformed or expired signature are
+ * refused at once, and a right token authenticates the sender before its body arrives.
+ * Only a request committed to the signature path has its body read unauthenticated, and
+ * its HMAC is computed while the body streams.
  */
 export interface GitlabAuthConfig {
   readonly tokens: readonly string[];
@@ -33,6 +40,20 @@ export type AuthResult =
   | { readonly ok: true; readonly method: 'token' | 'signature' }
   | { readonly ok: false; readonly reason: 'missing' | 'mismatch' | 'expired' | 'malformed' };
 
+export type AuthFailure = Extract<AuthResult, { ok: false }>;
+
+/** Fed the raw body chunk by chunk, then asked once. */
+export interface StreamingAuth {
+  update(chunk: Buffer): void;
+  result(): AuthResult;
+}
+
+/**
+ * What the headers say. `authenticated`: a right X-Gitlab-Token already proves the sender
+ * (a signature beside it must still verify at the body's end).
+ */
+export type GitlabAdmission = AuthFailure | { readonly ok: true; readonly authenticated: boolean; readonly check: StreamingAuth };
+
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 const SECRET_PREFIX = 'whsec_';
@@ -40,21 +61,27 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TIMESTAMP = /^\d{1,12}$/;
 const HMAC_BYTES = 32;
 
-export function authenticateGitlab(
-  headers: IncomingHttpHeaders,
-  rawBody: Buffer,
-  config: GitlabAuthConfig,
-  nowSeconds: number,
-): AuthResult {
+/** From the headers alone: a failure, or how the body is then checked as it streams. */
+export function startGitlabAuth(headers: IncomingHttpHeaders, config: GitlabAuthConfig, nowSeconds: number): GitlabAdmission {
+  const token = headers['x-gitlab-token'];
+  const tokenGiven = typeof token === 'string' && token !== '' && config.tokens.length > 0;
   const signature = headers['webhook-signature'];
   if (signature !== undefined && config.signingSecrets.length > 0) {
-    return verifySignature(headers, signature, rawBody, config, nowSeconds);
+    const started = startSignature(headers, signature, config, nowSeconds);
+    if (!started.ok) return started;
+    return { ok: true, authenticated: tokenGiven && tokenMatches(token, config.tokens), check: started.check };
   }
-  const token = headers['x-gitlab-token'];
-  if (typeof token !== 'string' || token === '' || config.tokens.length === 0) {
-    return { ok: false, reason: 'missing' };
-  }
-  return tokenMatches(token, config.tokens) ? { ok: true, method: 'token' } : { ok: false, reason: 'mismatch' };
+  if (!tokenGiven) return { ok: false, reason: 'missing' };
+  if (!tokenMatches(token, config.tokens)) return { ok: false, reason: 'mismatch' };
+  return { ok: true, authenticated: true, check: { update: ignore, result: () => ({ ok: true, method: 'token' }) } };
+}
+
+/** The whole-body form (tools, tests): the same checks at once. */
+export function authenticateGitlab(headers: IncomingHttpHeaders, rawBody: Buffer, config: GitlabAuthConfig, nowSeconds: number): AuthResult {
+  const started = startGitlabAuth(headers, config, nowSeconds);
+  if (!started.ok) return started;
+  started.check.update(rawBody);
+  return started.check.result();
 }
 
 /**
@@ -88,13 +115,12 @@ function tokenMatches(given: string, tokens: readonly string[]): boolean {
   return matched;
 }
 
-function verifySignature(
+function startSignature(
   headers: IncomingHttpHeaders,
   signature: string | string[],
-  rawBody: Buffer,
   config: GitlabAuthConfig,
   nowSeconds: number,
-): AuthResult {
+): AuthFailure | { readonly ok: true; readonly check: StreamingAuth } {
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
   if (typeof signature !== 'string' || typeof id !== 'string' || typeof timestamp !== 'string') {
@@ -105,14 +131,30 @@ function verifySignature(
 
   const candidates = parseSignatures(signature);
   if (candidates.length === 0) return { ok: false, reason: 'malformed' };
-  let matched = false;
-  for (const secret of config.signingSecrets) {
-    const key = parseSigningSecret(secret);
-    if (key === null) continue;
-    const expected = hmac(key, id, timestamp, rawBody);
-    for (const candidate of candidates) matched = timingSafeEqual(candidate, expected) || matched;
-  }
-  return matched ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' };
+  const keys = config.signingSecrets.map(parseSigningSecret).filter((key) => key !== null);
+  // No usable key could ever match: decided now rather than after reading the body.
+  if (keys.length === 0) return { ok: false, reason: 'mismatch' };
+  const hmacs: Hmac[] = keys.map((key) => createHmac('sha256', key).update(`${id}.${timestamp}.`));
+  let done = false;
+  return {
+    ok: true,
+    check: {
+      update: (chunk) => {
+        for (const h of hmacs) h.update(chunk);
+      },
+      result: () => {
+        // An Hmac digests once; a second question is a bug of the caller's, answered no.
+        if (done) return { ok: false, reason: 'mismatch' };
+        done = true;
+        let matched = false;
+        for (const h of hmacs) {
+          const expected = h.digest();
+          for (const candidate of candidates) matched = timingSafeEqual(candidate, expected) || matched;
+        }
+        return matched ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' };
+      },
+    },
+  };
 }
 
 // v1 entries whose value decodes to an HMAC-SHA256 length; other versions (v1a is the
@@ -137,3 +179,5 @@ function hmac(key: Buffer, id: string, timestamp: string, body: Buffer): Buffer 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
+
+function ignore(): void {}

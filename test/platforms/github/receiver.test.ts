@@ -340,7 +340,8 @@ describe('githubWebhookHandler', () => {
 
   it('survives a client that goes away mid-body', async () => {
     await new Promise<void>((resolve) => {
-      const req = request(url, { method: 'POST', headers: { 'x-github-event': 'push', 'transfer-encoding': 'chunked' } });
+      // Signed-looking, so that its body is read at all (an unsigned one is refused from its headers).
+      const req = request(url, { method: 'POST', headers: { 'x-github-event': 'push', 'x-hub-signature-256': good, 'transfer-encoding': 'chunked' } });
       req.on('error', () => resolve());
       req.write(branchPush.slice(0, 100), () => setTimeout(() => req.destroy(), 50));
       req.on('close', () => resolve());
