@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
@@ -12,10 +13,18 @@ import { AppError } from './errors.js';
  * restart, so it keeps an append-only file in PYRELEASE_DATA_DIR/redis. It listens on
  * a free loopback port (not 6379, so a system Redis installed later does not clash);
  * redis-url.ts records that port for the other commands.
+ *
+ * It asks for a password generated at each start: a loopback port is open to every
+ * process of the machine, and a build's setup.py once reached the worker's Redis on
+ * loopback and wrote a job into it (issue 14). The password reaches redis-server on its
+ * stdin, never its command line (which `ps` shows every user), and lives only in the
+ * URL (0600, in a 0700 dir; redis-url.ts) and in memory.
  */
 export interface EmbeddedRedis {
+  /** redis://:PASSWORD@127.0.0.1:PORT: holds the password, so log redactRedisUrl(url) instead. */
   readonly url: string;
   readonly port: number;
+  readonly password: string;
   readonly pid: number;
   /** Redis's own dir: the append-only files live here. */
   readonly dir: string;
@@ -61,28 +70,41 @@ async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
+const command = (args: readonly string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
 /**
- * Sends one command and reads its first reply line. Enough for PING, SHUTDOWN and
- * CONFIG GET checks without a client library's reconnect logic; null means nothing
- * answered in time (refused, closed, or silent).
+ * Sends one command (after AUTH when a password is given) and reads its reply. Enough
+ * for PING, SHUTDOWN and CONFIG GET checks without a client library's reconnect logic;
+ * null means nothing answered in time (refused, closed, or silent). With a password the
+ * reply is the command's, or AUTH's error when AUTH was refused.
  */
-export function redisCall(port: number, args: readonly string[], timeoutMs = 1000, host = '127.0.0.1'): Promise<string | null> {
-  const payload = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+export function redisCall(port: number, args: readonly string[], timeoutMs = 1000, host = '127.0.0.1', password?: string): Promise<string | null> {
+  const payload = (password === undefined ? '' : command(['AUTH', password])) + command(args);
   return new Promise((done) => {
     let data = '';
     const socket = createConnection({ host, port });
+    // The reply to the command: the second one after an AUTH that succeeded.
+    const reply = (): string | null => {
+      const first = replyEnd(data, 0);
+      if (first === -1) return null;
+      if (password === undefined || data.startsWith('-')) return data.slice(0, first);
+      const second = replyEnd(data, first);
+      return second === -1 ? null : data.slice(first, second);
+    };
     const finish = (value: string | null): void => {
       socket.destroy();
       done(value === null ? null : Buffer.from(value, 'latin1').toString('utf8'));
     };
-    socket.setTimeout(timeoutMs, () => finish(data === '' ? null : data));
-    socket.on('error', () => finish(data === '' ? null : data));
+    const partial = (): void => finish(data === '' ? null : (reply() ?? data));
+    socket.setTimeout(timeoutMs, partial);
+    socket.on('error', partial);
     socket.on('connect', () => socket.write(payload));
     socket.on('data', (chunk: Buffer) => {
       data += chunk.toString('latin1');
-      if (replyEnd(data, 0) !== -1) finish(data);
+      const complete = reply();
+      if (complete !== null) finish(complete);
     });
-    socket.on('close', () => finish(data === '' ? null : data));
+    socket.on('close', partial);
   });
 }
 
@@ -118,11 +140,15 @@ export async function redisAnswers(port: number, host = '127.0.0.1', timeoutMs =
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves an existing dir's mode as it was: the AOF and the URL file are private.
+  await chmod(dir, 0o700);
+  // Hex: safe in a URL's userinfo and in a redis.conf line without quoting.
+  const password = randomBytes(32).toString('hex');
   // A free port can be taken between the probe and redis-server's bind: try a few.
   let lastError: unknown = null;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      return await launch(options.binary, dir, await freeLoopbackPort(), options.startTimeoutMs ?? 15_000);
+      return await launch(options.binary, dir, await freeLoopbackPort(), password, options.startTimeoutMs ?? 15_000);
     } catch (error) {
       lastError = error;
     }
@@ -130,16 +156,19 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   throw lastError instanceof AppError ? lastError : new AppError('config-invalid', `cannot start redis-server: ${String(lastError)}`);
 }
 
-function launch(binary: string, dir: string, port: number, startTimeoutMs: number): Promise<EmbeddedRedis> {
+function launch(binary: string, dir: string, port: number, password: string, startTimeoutMs: number): Promise<EmbeddedRedis> {
+  // `-` first: the rest of the configuration (requirepass) is read from stdin.
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
+    '-', '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
     '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
     // BullMQ requires that Redis never evicts its keys.
     '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', '', '--loglevel', 'notice',
   ];
   // Its own process group: a Ctrl-C in the terminal reaches only pyrelease, which keeps
   // Redis up until the running jobs are finished, then stops it.
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(`requirepass ${password}\n`);
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).split('\n').slice(-30).join('\n');
@@ -167,7 +196,7 @@ function launch(binary: string, dir: string, port: number, startTimeoutMs: numbe
     stopping = true;
     process.removeListener('exit', onProcessExit);
     if (exited) return;
-    await redisCall(port, ['SHUTDOWN'], timeoutMs);
+    await redisCall(port, ['SHUTDOWN'], timeoutMs, '127.0.0.1', password);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exit;
     clearTimeout(timer);
@@ -181,8 +210,9 @@ function launch(binary: string, dir: string, port: number, startTimeoutMs: numbe
         fail(new AppError('config-invalid', `redis-server exited while starting:\n${(await exit).output}`));
         return;
       }
-      if (await redisAnswers(port, '127.0.0.1', 500)) {
-        done({ url: `redis://127.0.0.1:${port}`, port, pid: child.pid ?? -1, dir, died, stop });
+      // Answering with our password: not some other Redis that took the port meanwhile.
+      if ((await redisCall(port, ['PING'], 500, '127.0.0.1', password)) === '+PONG\r\n') {
+        done({ url: `redis://:${password}@127.0.0.1:${port}`, port, password, pid: child.pid ?? -1, dir, died, stop });
         return;
       }
       if (Date.now() > deadline) {

@@ -60,6 +60,18 @@ export function hostAndPort(url: string): { host: string; port: number } | null 
   }
 }
 
+/** The URL without its credentials, for log lines: `redis://:PASSWORD@host:port` -> `redis://host:port`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(not a URL)';
+  }
+}
+
 function seedNode(url: string): { host: string; port: number } {
   const at = hostAndPort(url);
   // config.ts has validated REDIS_URL as a URL.

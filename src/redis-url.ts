@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { findRedisServer, redisAnswers, redisCall, startEmbeddedRedis } from './embedded-redis.js';
 import type { EmbeddedRedis } from './embedded-redis.js';
-import { DEFAULT_REDIS_URL, hostAndPort } from './redis-client.js';
+import { DEFAULT_REDIS_URL, hostAndPort, redactRedisUrl } from './redis-client.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -13,6 +13,8 @@ import type { Logger } from './logger.js';
  *   3. 127.0.0.1:6379, when something answers there;
  *   4. `serve` only (start: true): a private redis-server, whose URL goes to that file.
  * Commands that do not start one (worker, jobs) fall back to 127.0.0.1:6379.
+ * The embedded Redis's URL holds its password: the file is 0600 in a 0700 dir, readable
+ * only by the user that runs pyrelease, and log lines carry the URL without it.
  */
 export type RedisResolution =
   | { readonly ok: true; readonly url: string; readonly embedded: EmbeddedRedis | null; readonly source: 'env' | 'url-file' | 'default' | 'embedded' }
@@ -42,9 +44,21 @@ export function embeddedRedisDir(dataDir: string): string {
 const urlFile = (dir: string): string => join(dir, 'url');
 const ownerFile = (dir: string): string => join(dir, 'owner');
 
-async function answers(url: string): Promise<boolean> {
+/** Host, port and password of a redis:// URL; null for a malformed one. */
+function endpoint(url: string): { host: string; port: number; password: string | undefined } | null {
   const at = hostAndPort(url);
-  return at !== null && (await redisAnswers(at.port, at.host));
+  if (at === null) return null;
+  const password = decodeURIComponent(new URL(url).password);
+  return { ...at, password: password === '' ? undefined : password };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const at = endpoint(url);
+  if (at === null) return false;
+  // With a password it must also be accepted: a recorded Redis that is gone, whose port
+  // another Redis took meanwhile, is not the one recorded.
+  if (at.password !== undefined) return (await redisCall(at.port, ['PING'], 1000, at.host, at.password)) === '+PONG\r\n';
+  return redisAnswers(at.port, at.host);
 }
 
 async function readText(path: string): Promise<string | null> {
@@ -60,28 +74,32 @@ function alive(pid: number): boolean {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+/** Readable by this user only (the URL holds the password), and never half-written. */
+async function writePrivately(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  // writeFile's mode applies only to a file it creates: a leftover could be readable.
+  await rm(tmp, { force: true });
+  await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+  await rename(tmp, path);
 }
 
 export async function resolveRedisUrl(config: Pick<Config, 'redisUrl' | 'dataDir'>, options: ResolveRedisOptions = {}): Promise<RedisResolution> {
   if (config.redisUrl !== undefined) return { ok: true, url: config.redisUrl, embedded: null, source: 'env' };
   const dir = embeddedRedisDir(config.dataDir);
   const recorded = await readText(urlFile(dir));
-  if (recorded !== null && hostAndPort(recorded) !== null && (await answers(recorded))) {
+  const at = recorded === null ? null : endpoint(recorded);
+  if (recorded !== null && at !== null && (await answers(recorded))) {
     const owner = Number(await readText(ownerFile(dir)));
     if (!options.start || (Number.isInteger(owner) && owner !== process.pid && alive(owner))) {
-      options.log?.info({ redis: recorded }, 'using the embedded Redis of this data directory');
+      options.log?.info({ redis: redactRedisUrl(recorded) }, 'using the embedded Redis of this data directory');
       return { ok: true, url: recorded, embedded: null, source: 'url-file' };
     }
     // Its pyrelease is gone (killed with SIGKILL): stop the orphan if it really is ours
     // (same dir; the port may since belong to another Redis) and start one we own.
-    const port = hostAndPort(recorded)?.port ?? 0;
-    const reply = await redisCall(port, ['CONFIG', 'GET', 'dir']);
+    const reply = await redisCall(at.port, ['CONFIG', 'GET', 'dir'], 1000, at.host, at.password);
     if (reply?.includes(`\r\n${dir}\r\n`) === true) {
-      options.log?.warn({ redis: recorded }, 'stopping an embedded Redis left running by an earlier pyrelease');
-      await redisCall(port, ['SHUTDOWN'], 5000);
+      options.log?.warn({ redis: redactRedisUrl(recorded) }, 'stopping an embedded Redis left running by an earlier pyrelease');
+      await redisCall(at.port, ['SHUTDOWN'], 5000, at.host, at.password);
     }
   }
   const defaultUrl = options.defaultUrl ?? DEFAULT_REDIS_URL;
@@ -96,9 +114,9 @@ export async function resolveRedisUrl(config: Pick<Config, 'redisUrl' | 'dataDir
   } catch (error) {
     return { ok: false, reason: `pyrelease: cannot start the embedded Redis (${binary}) in ${dir}: ${(error as Error).message}\nSet REDIS_URL to use another Redis.\n` };
   }
-  await writeAtomically(ownerFile(dir), `${process.pid}\n`);
-  await writeAtomically(urlFile(dir), `${started.url}\n`);
-  options.log?.info({ redis: started.url, dir, pid: started.pid }, 'started an embedded Redis (REDIS_URL unset, nothing on 127.0.0.1:6379)');
+  await writePrivately(ownerFile(dir), `${process.pid}\n`);
+  await writePrivately(urlFile(dir), `${started.url}\n`);
+  options.log?.info({ redis: redactRedisUrl(started.url), dir, pid: started.pid, auth: 'password' }, 'started an embedded Redis (REDIS_URL unset, nothing on 127.0.0.1:6379)');
   const embedded: EmbeddedRedis = {
     ...started,
     stop: async (timeoutMs) => {

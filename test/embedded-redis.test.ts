@@ -53,11 +53,11 @@ describe('resolveRedisUrl', () => {
     if (!r.ok) return;
     const redis = track(r.embedded);
     expect(r.source).toBe('embedded');
-    expect(r.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.url).toMatch(/^redis:\/\/:[0-9a-f]{64}@127\.0\.0\.1:\d+$/);
     expect(r.url).not.toBe('redis://127.0.0.1:6379');
     expect((await readFile(join(dir, 'redis', 'url'), 'utf8')).trim()).toBe(r.url);
     const config = await Promise.all(
-      ['appendonly', 'appendfsync', 'dir', 'bind', 'maxmemory-policy'].map((k) => redisCall(redis.port, ['CONFIG', 'GET', k])),
+      ['appendonly', 'appendfsync', 'dir', 'bind', 'maxmemory-policy'].map((k) => redisCall(redis.port, ['CONFIG', 'GET', k], 1000, '127.0.0.1', redis.password)),
     );
     expect(config.map((c) => c?.split('\r\n')[4])).toEqual(['yes', 'everysec', embeddedRedisDir(dir), '127.0.0.1', 'noeviction']);
   });
@@ -65,11 +65,11 @@ describe('resolveRedisUrl', () => {
   it('keeps keys across a stop and a start (append-only file)', async () => {
     const dir = await dataDir();
     const first = track(await startEmbeddedRedis({ binary, dir: join(dir, 'redis') }));
-    expect(await redisCall(first.port, ['SET', 'pyrelease:test', 'kept'])).toBe('+OK\r\n');
+    expect(await redisCall(first.port, ['SET', 'pyrelease:test', 'kept'], 1000, '127.0.0.1', first.password)).toBe('+OK\r\n');
     await first.stop();
     expect(await redisAnswers(first.port)).toBe(false);
     const second = track(await startEmbeddedRedis({ binary, dir: join(dir, 'redis') }));
-    expect(await redisCall(second.port, ['GET', 'pyrelease:test'])).toBe('$4\r\nkept\r\n');
+    expect(await redisCall(second.port, ['GET', 'pyrelease:test'], 1000, '127.0.0.1', second.password)).toBe('$4\r\nkept\r\n');
   });
 
   it('stops on close: the process is gone, its URL file removed, and the commands fall back', async () => {
@@ -142,7 +142,7 @@ describe('resolveRedisUrl', () => {
     const dir = await dataDir();
     const redisDir = embeddedRedisDir(dir);
     const orphan = track(await startEmbeddedRedis({ binary, dir: redisDir }));
-    await redisCall(orphan.port, ['SET', 'k', 'v']);
+    await redisCall(orphan.port, ['SET', 'k', 'v'], 1000, '127.0.0.1', orphan.password);
     await writeFile(join(redisDir, 'url'), `${orphan.url}\n`);
     await writeFile(join(redisDir, 'owner'), '999999999\n');
     const r = await resolveRedisUrl({ redisUrl: undefined, dataDir: dir }, { start: true, defaultUrl: await closedUrl(), redisServer: binary });
@@ -150,7 +150,7 @@ describe('resolveRedisUrl', () => {
     track(r.embedded);
     expect(r.url).not.toBe(orphan.url);
     expect(processExists(orphan.pid)).toBe(false);
-    expect(await redisCall(r.embedded.port, ['GET', 'k'])).toBe('$1\r\nv\r\n');
+    expect(await redisCall(r.embedded.port, ['GET', 'k'], 1000, '127.0.0.1', r.embedded.password)).toBe('$1\r\nv\r\n');
   });
 
   it('never shuts down a Redis of another dir that took a stale URL file\'s port', async () => {
