@@ -40,14 +40,14 @@ const seen: string[] = [];
 const enqueued: RepoEvent[] = [];
 const rechecks: GithubRecheck[] = [];
 const jobIds = new Set<string>();
-let enqueue: (event: RepoEvent) => Promise<{ jobId: string; created: boolean }>;
+let enqueue: (event: RepoEvent, names: { readonly sameAs: readonly string[] }) => Promise<{ jobId: string; created: boolean }>;
 let resolveRecheck: (request: GithubRecheck) => Promise<RecheckResolution>;
 
-// Deduplicates by the real job id, as pushEvent does in Redis.
-const accept = async (event: RepoEvent) => {
+// Deduplicates by the real job id and the further names, as pushEvent does in Redis.
+const accept = async (event: RepoEvent, names: { readonly sameAs: readonly string[] }) => {
   const jobId = eventJobId(event);
-  const created = !jobIds.has(jobId);
-  jobIds.add(jobId);
+  const created = !jobIds.has(jobId) && names.sameAs.every((name) => !jobIds.has(name));
+  for (const name of [jobId, ...names.sameAs]) jobIds.add(name);
   if (created) enqueued.push(event);
   return { jobId, created };
 };
@@ -59,7 +59,7 @@ beforeAll(async () => {
     maxBodyBytes: MAX,
     botLogin: 'pyrelease[bot]',
     appId: 4242,
-    enqueue: (event) => enqueue(event),
+    enqueue: (event, names) => enqueue(event, names),
     resolveRecheck: (req) => resolveRecheck(req),
     log,
     now: () => 1_750_000_000_000,
@@ -177,12 +177,15 @@ describe('githubWebhookHandler', () => {
     expect(lastLog()).toMatchObject({ outcome: status, event: name });
   });
 
-  it('answers duplicate to a replayed delivery id, and queues a new one', async () => {
+  it('answers duplicate to a replayed delivery id, and to the same signed body under a new one', async () => {
     const headers = signed('push', branchPush, { 'x-github-delivery': 'replayed-1' });
     expect((await post(branchPush, headers)).json).toMatchObject({ status: 'queued' });
     expect((await post(branchPush, headers)).json).toEqual({ status: 'duplicate' });
-    expect((await post(branchPush, { ...headers, 'x-github-delivery': 'replayed-2' })).json).toMatchObject({ status: 'queued' });
-    expect(enqueued.map((e) => e.meta.deliveryId)).toEqual(['replayed-1', 'replayed-2']);
+    // The HMAC does not cover X-GitHub-Delivery: the body's digest names the delivery too.
+    expect((await post(branchPush, { ...headers, 'x-github-delivery': 'replayed-2' })).json).toEqual({ status: 'duplicate' });
+    const other = branchPush.replace('"Initial commit"', '"Second commit"');
+    expect((await post(other, signed('push', other, { 'x-github-delivery': 'replayed-3' }))).json).toMatchObject({ status: 'queued' });
+    expect(enqueued.map((e) => e.meta.deliveryId)).toEqual(['replayed-1', 'replayed-3']);
   });
 
   const digest = `sha256-${createHash('sha256').update(branchPush).digest('hex')}`;
