@@ -53,8 +53,9 @@ describe('docker-compose.yml', () => {
     expect(cliCommands).toContain(command[0]);
     expect(service.image).toBe(services['web']?.image);
     expect(service.depends_on?.['redis']?.condition).toBe('service_healthy');
-    // Never the embedded Redis inside a container: REDIS_URL names the redis service.
-    expect(service.environment?.['REDIS_URL']).toBe('redis://redis:6379/0');
+    // Never the embedded Redis inside a container: REDIS_URL names the redis service
+    // (with its password: compose-redis-auth.test.ts).
+    expect(service.environment?.['REDIS_URL']).toMatch(/^redis:\/\/:[^@]+@redis:6379\/0$/);
   });
 
   it('gives the web process Node flags that Node takes from NODE_OPTIONS and that cap its young generation', () => {
