@@ -17,7 +17,7 @@ export interface SlowPostOptions {
   /** 0: declare the length but send no body until the answer (or `stop`). */
   readonly chunkBytes?: number;
   readonly intervalMs?: number;
-  /** The byte the body is made of (a space keeps it valid JSON-less padding). */
+  /** The byte every body byte is (a space by default). */
   readonly fill?: number;
 }
 
