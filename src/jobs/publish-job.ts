@@ -58,7 +58,13 @@ export type PublishJobInput = z.input<typeof publishJobSchema>;
 export type SourcePolicy = 'forge-only' | 'forge-or-local';
 
 /** Why a worker with this policy refuses the job, or null when it may build it. Quotes nothing of the job. */
-export function sourceRefusal(data: Pick<PublishJobData, 'platform' | 'source'>, policy: SourcePolicy): string | null {
+export function sourceRefusal(data: Pick<PublishJobData, 'platform' | 'source' | 'repo' | 'gitlabProjectId'>, policy: SourcePolicy): string | null {
+  // The source is downloaded by gitlabProjectId, while grants and bindings are read for
+  // `repo`: the service queues both as the same project, so a job where they differ was
+  // not queued by it (it would build one project's code under another's grant).
+  if (data.platform === 'gitlab' && data.gitlabProjectId !== undefined && String(data.gitlabProjectId) !== data.repo) {
+    return 'job-refused: the job names two different GitLab projects (repo and gitlabProjectId), so it was not run';
+  }
   if (policy === 'forge-or-local' || (data.platform !== 'local' && data.source.kind === 'forge')) return null;
   return 'job-refused: this worker builds only sources it downloads from the forge, and the job names a local archive or platform, so it was not run';
 }

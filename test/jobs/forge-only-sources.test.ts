@@ -33,6 +33,7 @@ const FORGED: ReadonlyArray<[string, PublishJobInput]> = [
   ['a GitLab job whose source is an archive', job({ platform: 'gitlab', repo: '42', gitlabProjectId: 42 })],
   ['a GitHub job whose source is an archive', job({ platform: 'github', repo: '42', repoPath: 'victim/pkg' })],
   ['platform local naming the forge as its source', job({ source: { kind: 'forge' } })],
+  ['a GitLab job naming two projects', job({ platform: 'gitlab', repo: '42', gitlabProjectId: 7, source: { kind: 'forge' } })],
 ];
 
 describe('sourceRefusal', () => {
@@ -40,11 +41,19 @@ describe('sourceRefusal', () => {
     const data = { ...input, path: '.', dryRun: false, deliveryId: null } as Parameters<typeof sourceRefusal>[0];
     expect(sourceRefusal(data, 'forge-only')).toMatch(/^job-refused: /);
     expect(sourceRefusal(data, 'forge-only')).not.toContain(ARCHIVE);
-    expect(sourceRefusal(data, 'forge-or-local')).toBeNull();
+    if (data.gitlabProjectId === undefined) expect(sourceRefusal(data, 'forge-or-local')).toBeNull();
   });
 
   it('takes a forge job whose source is the forge', () => {
-    expect(sourceRefusal({ platform: 'gitlab', source: { kind: 'forge' } }, 'forge-only')).toBeNull();
+    expect(sourceRefusal({ platform: 'gitlab', repo: '42', gitlabProjectId: 42, source: { kind: 'forge' } }, 'forge-only')).toBeNull();
+    expect(sourceRefusal({ platform: 'github', repo: '42', source: { kind: 'forge' } }, 'forge-only')).toBeNull();
+  });
+
+  it('refuses a GitLab job that would download one project and be authorised as another', () => {
+    // The download follows gitlabProjectId, grants and bindings follow repo.
+    const forged = { platform: 'gitlab', repo: '42', gitlabProjectId: 7, source: { kind: 'forge' } } as const;
+    expect(sourceRefusal(forged, 'forge-only')).toMatch(/^job-refused: the job names two different GitLab projects/);
+    expect(sourceRefusal(forged, 'forge-or-local')).toMatch(/^job-refused: /);
   });
 });
 
@@ -80,7 +89,7 @@ describe('the publish worker the service runs (no source option)', () => {
     while ((await queue.getJobState('forged')) !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const stored = await queue.getJob('forged');
     expect({ state: await queue.getJobState('forged'), attempts: stored?.attemptsMade }).toEqual({ state: 'failed', attempts: 1 });
-    expect(stored?.failedReason).toMatch(/^job-refused: this worker builds only sources it downloads from the forge/);
+    expect(stored?.failedReason).toMatch(/^job-refused: (this worker builds only sources it downloads from the forge|the job names two different GitLab projects)/);
     expect(touched).toEqual([]);
     expect([stored?.failedReason, ...lines].join('\n')).not.toContain(ARCHIVE);
   });
