@@ -1,74 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RepoEvent } from '../core/events.js';
 import { isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import { SMALL_BODY_BYTES, unlimitedBodyBudget } from './body-budget.js';
-import type { BodyBudget, BodyLease } from './body-budget.js';
+import type { BodyLease } from './body-budget.js';
 import { readBody } from './read-body.js';
-
-/**
- * The webhook pipeline both forges share. Order: method (405) -> could the headers
- * authenticate at all (401 before a byte of the body is read) -> body within the limit
- * (413) and the process's budget (503 busy; both before it is all read) while its
- * signature and digest are computed as it streams -> authentication (401; nothing else
- * happens: no parse, nothing from the request in the logs) -> JSON (400) -> route
- * (forge-specific: map, or schedule) -> enqueue (503 when that fails, so the sender
- * retries; never 500) -> 200.
- *
- * An authenticated payload the forge's mapper cannot read is answered 200 `ignored`
- * and logged as a warning: re-sending the same payload cannot fix our mapper, and GitLab
- * disables hooks that keep failing. One log line per request: the delivery id, event
- * name, repository and outcome, never a header value, the body, a token or a signature.
- */
-export type WebhookOutcome = 'queued' | 'duplicate' | 'ignored' | 'unmappable' | 'method' | 'too-large' | 'busy' | 'bad-request' | 'unauthorized' | 'malformed-json' | 'unavailable';
-
-export type AuthCheck = { readonly ok: true; readonly method?: string } | { readonly ok: false; readonly reason: string };
-
-/** A signature computed while the body streams: fed every chunk, asked once at the end. */
-export interface BodyCheck {
-  update(chunk: Buffer): void;
-  result(): AuthCheck;
-}
-
-/**
- * What the headers alone say: the request cannot authenticate (refused before its body is
- * read), or it may, and then how its body is checked. `authenticated`: the headers
- * already prove the sender (a shared token), so its body is not held against the budget.
- */
-export type Admission = { readonly ok: false; readonly reason: string } | { readonly ok: true; readonly authenticated: boolean; readonly check: BodyCheck };
-
-/** What the pipeline learnt of an authenticated body: its digest (hex SHA-256) and how it was authenticated. */
-export interface DeliveryFacts {
-  readonly bodyDigest: string;
-  readonly method: string | undefined;
-}
-
-/** What the forge's router made of an authenticated, parsed delivery. */
-export type Routed =
-  | { readonly kind: 'event'; readonly event: RepoEvent }
-  /** Already queued by the router itself (self-hosted tagging's upstream deliveries). */
-  | { readonly kind: 'scheduled'; readonly repo: string; readonly jobId: string; readonly created: boolean }
-  | { readonly kind: 'ignored'; readonly reason: string; readonly repo?: string }
-  | { readonly kind: 'unmappable'; readonly reason: string; readonly repo?: string };
-
-export interface WebhookPipeline {
-  /** `gitlab webhook` / `github webhook` in the logs. */
-  readonly name: string;
-  readonly maxBodyBytes: number;
-  /** Shared by every webhook route of the process; none: unlimited (tests). */
-  readonly budget?: BodyBudget;
-  readonly log: Logger;
-  readonly now?: () => number;
-  readonly observe?: (outcome: WebhookOutcome, event: string | undefined, latencyMs: number) => void;
-  admit(req: IncomingMessage, nowMs: number): Admission;
-  /** The event name header as sent (for the router) and as safe to log. */
-  eventName(req: IncomingMessage): { raw: string | undefined; logged: string | undefined };
-  deliveryId(req: IncomingMessage, facts: DeliveryFacts): string;
-  /** Throws (a forge read timed out, Redis is away): 503. */
-  route(eventName: string | undefined, payload: unknown, deliveryId: string): Promise<Routed>;
-  enqueue(event: RepoEvent, facts: DeliveryFacts): Promise<{ jobId: string; created: boolean }>;
-}
+import type { DeliveryFacts, Routed, WebhookOutcome, WebhookPipeline } from './webhook-pipeline.js';
 
 interface LogFields {
   outcome: WebhookOutcome;
@@ -79,26 +15,6 @@ interface LogFields {
   reason?: string;
   auth?: string;
   error?: string;
-}
-
-// Delivery ids end up in job ids and log lines: only short, plain ones are taken as given.
-const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-/** The first header of `names` holding a safe id, else the body's digest (hex SHA-256). */
-export function deliveryIdFrom(req: IncomingMessage, bodyDigest: string, names: readonly string[]): string {
-  for (const name of names) {
-    const value = singleHeader(req.headers[name]);
-    if (value !== undefined && isSafeId(value)) return value;
-  }
-  return `sha256-${bodyDigest}`;
-}
-
-export function isSafeId(value: string): boolean {
-  return SAFE_ID.test(value);
-}
-
-export function singleHeader(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 // Class and code only: an error message may quote a URL, a token or a payload.
@@ -120,6 +36,20 @@ function send(res: ServerResponse, status: number, body: Record<string, string>,
 
 const BUSY_RETRY_AFTER_SECONDS = '10';
 
+/**
+ * The webhook pipeline both forges share. Order: method (405) -> could the headers
+ * authenticate at all (401 before a byte of the body is read) -> body within the limit
+ * (413) and the process's budget (503 busy; both before it is all read) while its
+ * signature and digest are computed as it streams -> authentication (401; nothing else
+ * happens: no parse, nothing from the request in the logs) -> JSON (400) -> route
+ * (forge-specific: map, or schedule) -> enqueue (503 when that fails, so the sender
+ * retries; never 500) -> 200.
+ *
+ * An authenticated payload the forge's mapper cannot read is answered 200 `ignored`
+ * and logged as a warning: re-sending the same payload cannot fix our mapper, and GitLab
+ * disables hooks that keep failing. One log line per request: the delivery id, event
+ * name, repository and outcome, never a header value, the body, a token or a signature.
+ */
 export function webhookHandler(p: WebhookPipeline): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const now = p.now ?? Date.now;
   const budget = p.budget ?? unlimitedBodyBudget();

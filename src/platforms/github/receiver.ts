@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RepoEvent } from '../../core/events.js';
 import type { BodyBudget } from '../../http/body-budget.js';
-import { deliveryIdFrom, singleHeader, webhookHandler } from '../../http/webhook-handler.js';
-import type { DeliveryFacts, WebhookOutcome } from '../../http/webhook-handler.js';
+import { deliveryIdFrom, singleHeader } from '../../http/delivery-id-from.js';
+import { webhookHandler } from '../../http/webhook-handler.js';
+import type { DeliveryFacts, WebhookOutcome } from '../../http/webhook-pipeline.js';
 import type { Logger } from '../../logger.js';
 import type { RecheckResolution } from './recheck.js';
 import { mapGithubWebhook } from './to-event.js';
