@@ -40,7 +40,7 @@ describe('docker-compose.yml: Redis with a password', () => {
     expect(password).toMatch(REQUIRED);
   });
 
-  it('never puts the password in an argument (docker inspect and ps show them)', () => {
+  it('never puts the password in an argument (ps shows every user of the host the arguments of every process)', () => {
     const [shell, flag, script = ''] = redis.command ?? [];
     expect([shell, flag]).toEqual(['sh', '-c']);
     const argv = script.split('<<EOF')[0] ?? '';
