@@ -44,7 +44,7 @@ export function createEventWorker(connection: RedisClient, settings: WorkerSetti
     maxStalledCount: 3,
     settings: { backoffStrategy: retryAfterBackoff },
     autorun: false,
-  });
+  }, log);
   worker.on('error', (error) => log.error({ err: error.message }, 'event worker connection error'));
   return worker;
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Job, Processor, WorkerOptions } from 'bullmq';
+import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis-client.js';
 import { quarantineUnreadableJob } from './unreadable-job.js';
 
@@ -25,10 +26,13 @@ export type GuardedWorkerOptions = Omit<WorkerOptions, 'connection'> & { readonl
  */
 export class GuardedWorker<D = unknown, R = unknown, N extends string = string> extends Worker<D, R, N> {
   readonly #redis: RedisClient;
+  readonly #log: Pick<Logger, 'warn'>;
 
-  constructor(name: string, processor: Processor<D, R, N>, options: GuardedWorkerOptions) {
+  /** `log` hears of each job failed unread: someone or something wrote the queue by hand. */
+  constructor(name: string, processor: Processor<D, R, N>, options: GuardedWorkerOptions, log: Pick<Logger, 'warn'>) {
     super(name, processor, options);
     this.#redis = options.connection;
+    this.#log = log;
   }
 
   protected override async moveToActive(token: string, name?: string): Promise<Job<D, R, N>> {
@@ -56,6 +60,7 @@ export class GuardedWorker<D = unknown, R = unknown, N extends string = string> 
     // processJob fails a job with a deferred failure before calling the processor, as an
     // UnrecoverableError: no retry, whatever the job's (unreadable) options said.
     job.deferredFailure = quarantined.reason;
+    this.#log.warn({ queue: this.name, jobId: quarantined.jobId, code: 'job-invalid' }, quarantined.reason);
     return job;
   }
 }

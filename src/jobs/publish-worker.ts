@@ -94,7 +94,7 @@ export function createPublishWorker(connection: RedisClient, settings: WorkerSet
     maxStalledCount: 3,
     settings: { backoffStrategy: retryAfterBackoff },
     autorun: false,
-  });
+  }, log);
   worker.on('error', (error) => log.error({ err: error.message }, 'worker connection error'));
   return worker;
 }

@@ -63,7 +63,7 @@ export async function startSweep(
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: settings.intervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   // The job's data is never read (a sweep is the same whoever queued it); the guard still
   // fails a job BullMQ itself cannot read, which would otherwise block the queue.
-  const worker = new GuardedWorker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 });
+  const worker = new GuardedWorker(SWEEP_QUEUE, () => runSweep(deps, settings, Date.now()), { connection, prefix: settings.prefix, concurrency: 1 }, deps.log);
   worker.on('error', (error) => deps.log.warn({ err: error.message }, 'sweep worker connection error'));
   return {
     close: async () => {

@@ -81,7 +81,7 @@ export function createSelfHostedWorker(
     maxStalledCount: 3,
     settings: { backoffStrategy: retryAfterBackoff },
     autorun: false,
-  });
+  }, log);
   worker.on('error', (error) => log.error({ err: error.message }, 'self-hosted worker connection error'));
   return worker;
 }
