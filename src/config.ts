@@ -63,9 +63,9 @@ export const SETTINGS = {
   webhookBodyBudgetBytes: setting(
     'PYRELEASE_WEBHOOK_BODY_BUDGET_BYTES',
     z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
-    'Webhook body bytes the web process holds at once, over all requests not yet authenticated by their headers (503 with Retry-After beyond it; a body that declares 64 KiB or less always fits). At least PYRELEASE_WEBHOOK_MAX_BODY_BYTES.',
+    'Webhook body bytes the web process holds at once for requests not authenticated by their headers (503 with Retry-After beyond it). Its last 4 MiB are kept for bodies that declare 64 KiB or less, so it must be at least PYRELEASE_WEBHOOK_MAX_BODY_BYTES + 4 MiB.',
   ),
-  httpMaxConnections: setting('PYRELEASE_HTTP_MAX_CONNECTIONS', z.coerce.number().int().min(1).default(256), 'Open connections the HTTP server accepts at once; further ones are closed as they arrive.'),
+  httpMaxConnections: setting('PYRELEASE_HTTP_MAX_CONNECTIONS', z.coerce.number().int().min(1).default(1024), 'Open connections the HTTP server accepts at once; further ones are closed as they arrive.'),
   dataDir: setting('PYRELEASE_DATA_DIR', z.string().min(1).default('./.pyrelease'), 'Directory for local state: build artifacts kept across job retries.'),
   configFile: setting('PYRELEASE_CONFIG', z.string().min(1).optional(), 'Server config file (YAML): registry targets. Unset: the built-in pypi, testpypi and gitlab targets.'),
   pypirc: setting('PYRELEASE_PYPIRC', z.string().min(1).optional(), 'A .pypirc-style file with [registry] username/password sections.'),
@@ -152,9 +152,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
   if (errors.length === 0) errors.push(...redisClusterErrors(values as Pick<Config, 'redisUrl' | 'redisCluster' | 'queuePrefix'>));
-  // A budget below the largest body would refuse that body forever instead of when busy.
-  if (errors.length === 0 && (values['webhookBodyBudgetBytes'] as number) < (values['webhookMaxBodyBytes'] as number)) {
-    errors.push('PYRELEASE_WEBHOOK_BODY_BUDGET_BYTES: must be at least PYRELEASE_WEBHOOK_MAX_BODY_BYTES');
+  // The largest body must fit beside the small-body reserve (SMALL_RESERVE_BYTES in
+  // src/http/body-budget.ts), or it would be refused forever instead of when busy.
+  if (errors.length === 0 && (values['webhookBodyBudgetBytes'] as number) < (values['webhookMaxBodyBytes'] as number) + 4 * 1024 * 1024) {
+    errors.push('PYRELEASE_WEBHOOK_BODY_BUDGET_BYTES: must be at least PYRELEASE_WEBHOOK_MAX_BODY_BYTES + 4 MiB (4194304)');
   }
   // The GitHub App's settings only make sense together: checked as a group.
   const github = parseGithubSettings(env);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAppError } from '../errors.js';
-import { SMALL_BODY_BYTES, unlimitedBodyBudget } from './body-budget.js';
+import { leaseKind, unlimitedBodyBudget } from './body-budget.js';
 import type { BodyLease } from './body-budget.js';
 import { readBody } from './read-body.js';
 import type { DeliveryFacts, Routed, WebhookOutcome, WebhookPipeline } from './webhook-pipeline.js';
@@ -81,8 +81,8 @@ export function webhookHandler(p: WebhookPipeline): (req: IncomingMessage, res: 
         finish({ outcome: 'unauthorized', status: 401, reason: admission.reason }, { status: 'unauthorized' }, { connection: 'close' });
         return;
       }
-      const declared = Number(req.headers['content-length'] ?? Number.NaN);
-      lease = budget.lease(admission.authenticated || declared <= SMALL_BODY_BYTES ? 'admitted' : 'metered');
+      const declared = req.headers['content-length'];
+      lease = budget.lease(leaseKind(admission.authenticated, declared === undefined ? undefined : Number(declared)));
       const digest = createHash('sha256');
       const read = await readBody(req, {
         maxBytes: p.maxBodyBytes,

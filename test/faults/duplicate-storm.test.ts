@@ -29,7 +29,9 @@ it('queues one event per delivery id and one publish per release under 500 concu
     ...Array.from({ length: 200 }, () => s.sendGitlab('Tag Push Hook', glPayload, glSame)),
     ...Array.from({ length: 200 }, () => s.sendGithub('push', ghPayload, ghSame)),
     ...glDistinct.map((id) => s.sendGitlab('Tag Push Hook', glPayload, id)),
-    ...ghDistinct.map((id) => s.sendGithub('push', ghPayload, id)),
+    // Distinct GitHub deliveries differ in their bytes too, as real ones do (ids and timestamps
+    // inside): the same signed body under a new X-GitHub-Delivery is a replay, a duplicate.
+    ...ghDistinct.map((id, i) => s.sendGithub('push', { ...ghPayload, repository: { ...(ghPayload['repository'] as object), pushed_at: 1_750_000_000 + i } }, id)),
   ]);
   const burstMs = performance.now() - started;
   const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createBodyBudget } from '../../src/http/body-budget.js';
+import { createBodyBudget, leaseKind, SMALL_BODY_BYTES, SMALL_RESERVE_BYTES } from '../../src/http/body-budget.js';
+
+const LIMIT = SMALL_RESERVE_BYTES + 100;
 
 describe('createBodyBudget', () => {
-  it('refuses a metered lease past the limit, counting nothing for the refused part', () => {
-    const budget = createBodyBudget(100);
-    const a = budget.lease('metered');
-    const b = budget.lease('metered');
+  it('refuses a large lease past the budget less its reserve, counting nothing for the refused part', () => {
+    const budget = createBodyBudget(LIMIT);
+    const a = budget.lease('large');
+    const b = budget.lease('large');
     expect(a.grow(60)).toBe(true);
     expect(b.grow(41)).toBe(false);
     expect(budget.inFlightBytes).toBe(60);
@@ -14,20 +16,29 @@ describe('createBodyBudget', () => {
     expect(a.grow(1)).toBe(false);
   });
 
-  it('admits an admitted lease past the limit, and counts it against metered ones', () => {
-    const budget = createBodyBudget(100);
-    const trusted = budget.lease('admitted');
-    expect(trusted.grow(150)).toBe(true);
-    expect(budget.inFlightBytes).toBe(150);
-    expect(budget.lease('metered').grow(1)).toBe(false);
+  it('lets small leases use the reserve, and no further: strangers hold at most the budget', () => {
+    const budget = createBodyBudget(LIMIT);
+    expect(budget.lease('large').grow(100)).toBe(true);
+    const small = Array.from({ length: SMALL_RESERVE_BYTES / SMALL_BODY_BYTES }, () => budget.lease('small'));
+    for (const lease of small) expect(lease.grow(SMALL_BODY_BYTES)).toBe(true);
+    expect(budget.inFlightBytes).toBe(LIMIT);
+    expect(budget.lease('small').grow(1)).toBe(false);
+  });
+
+  it('counts an authenticated lease past the budget, and against the others', () => {
+    const budget = createBodyBudget(LIMIT);
+    const trusted = budget.lease('authenticated');
+    expect(trusted.grow(LIMIT + 150)).toBe(true);
+    expect(budget.inFlightBytes).toBe(LIMIT + 150);
+    expect(budget.lease('small').grow(1)).toBe(false);
     trusted.release();
-    expect(budget.lease('metered').grow(100)).toBe(true);
+    expect(budget.lease('large').grow(100)).toBe(true);
   });
 
   it('gives back every byte of a lease once, however often it is released', () => {
-    const budget = createBodyBudget(100);
-    const a = budget.lease('metered');
-    const b = budget.lease('metered');
+    const budget = createBodyBudget(LIMIT);
+    const a = budget.lease('large');
+    const b = budget.lease('small');
     a.grow(30);
     a.grow(30);
     b.grow(10);
@@ -36,5 +47,17 @@ describe('createBodyBudget', () => {
     expect(budget.inFlightBytes).toBe(10);
     b.release();
     expect(budget.inFlightBytes).toBe(0);
+  });
+});
+
+describe('leaseKind', () => {
+  it.each([
+    [true, undefined, 'authenticated'],
+    [true, 10 * SMALL_BODY_BYTES, 'authenticated'],
+    [false, SMALL_BODY_BYTES, 'small'],
+    [false, SMALL_BODY_BYTES + 1, 'large'],
+    [false, undefined, 'large'],
+  ] as const)('authenticated %s, declared %s: %s', (authenticated, declared, kind) => {
+    expect(leaseKind(authenticated, declared)).toBe(kind);
   });
 });
