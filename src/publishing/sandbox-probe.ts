@@ -49,7 +49,8 @@ export async function probeSandbox(opts: ProbeOptions): Promise<SandboxDecision>
     uid: opts.uid,
     limits: opts.limits,
   };
-  const problem = await tryContained(containment, system, opts.uid);
+  // Anything going wrong here (a uid this user namespace cannot map: EINVAL on chown) is a host that cannot contain.
+  const problem = await tryContained(containment, system, opts.uid).catch((e: unknown) => `preparing a contained run failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   if (problem === null) return { kind: 'contained', containment, system };
   if (opts.setting === 'required') return { kind: 'refused', problem: `${problem}; ${SANDBOX_NEEDS}` };
   return { kind: 'off', system, problem: `${problem}; ${SANDBOX_NEEDS}` };
