@@ -93,7 +93,7 @@ async function processRig(): Promise<ProcessRig> {
   const hooks = await hookUploads(index.uploadUrl);
   const dir = await mkdtemp(join(tmpdir(), 'pyrelease-faults-'));
   const configFile = join(dir, 'config.yml');
-  await writeFile(configFile, `registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - local: [acme/sample]\n      projects: ['*']\n`);
+  await writeFile(configFile, `registries:\n  fake:\n    upload-url: ${hooks.uploadUrl}\n    simple-url: ${index.simpleUrl}\npublishers:\n  fake:\n    - local: [acme/sample]\n      gitlab: [acme/sample]\n      projects: ['*']\n`);
   const gitlabToken = `glpat-${randomBytes(12).toString('hex')}`;
   const gitlab = await startFakeGitlab();
   gitlab.addUser('pyrelease-bot', gitlabToken);
