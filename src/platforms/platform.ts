@@ -43,7 +43,20 @@ export interface ReleaseInput {
   readonly links: ReadonlyArray<{ readonly name: string; readonly url: string }>;
 }
 
+/** The repository as the forge names it now, asked of the forge rather than read from a payload or a job. */
+export interface RepositoryIdentity {
+  /** The forge's stable id: GitLab project id, GitHub repository id. */
+  readonly id: string;
+  /** `group/sub/project` (GitLab path_with_namespace), `owner/name` (GitHub full_name). */
+  readonly path: string;
+}
+
 export interface Platform {
+  /**
+   * Which repository this instance acts on. A publish job carries both an id and a path
+   * and each forge addresses by one of them, so the job is checked against this first.
+   */
+  identity(): Promise<RepositoryIdentity>;
   /** The default branch, read from the forge (not from a payload). */
   defaultBranch(): Promise<string>;
   resolveCommit(ref: string): Promise<CommitInfo | null>;

@@ -9,6 +9,9 @@ import type { CommitInfo, EnsureTagResult, Platform, ReleaseInput, StatusInput, 
  * can arrange and inspect it.
  */
 export interface MemoryRepo {
+  /** What identity() answers: the forge's id and path of the repository. */
+  id: string;
+  path: string;
   defaultBranch: string;
   /** sha -> commit */
   commits: Map<string, CommitInfo & { files: Record<string, string>; archive?: Buffer }>;
@@ -25,8 +28,9 @@ export interface MemoryRepo {
   writes: string[];
 }
 
-export function emptyRepo(defaultBranch = 'main'): MemoryRepo {
+export function emptyRepo(defaultBranch = 'main', identity: { id: string; path: string } = { id: '1', path: 'acme/pkg' }): MemoryRepo {
   return {
+    ...identity,
     defaultBranch,
     commits: new Map(),
     branches: new Map([[defaultBranch, []]]),
@@ -60,6 +64,7 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
   };
   let nextComment = 1;
   return {
+    identity: () => Promise.resolve({ id: repo.id, path: repo.path }),
     defaultBranch: () => Promise.resolve(repo.defaultBranch),
     resolveCommit: (ref) => {
       const sha = resolve(ref);

@@ -7,9 +7,10 @@ import { platformContract } from './platform-contract.js';
 const sameTarget = (a: CommentTarget, b: CommentTarget): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 platformContract('memory', () => {
-  const repo = emptyRepo('main');
+  const repo = emptyRepo('main', { id: '17', path: 'group/sub/pkg' });
   return Promise.resolve({
     platform: memoryPlatform(repo),
+    identity: { id: '17', path: 'group/sub/pkg' },
     teardown: () => Promise.resolve(),
     arrange: {
       commit: (branch, sha, message, files) => Promise.resolve(void commit(repo, branch, sha, message, files)),

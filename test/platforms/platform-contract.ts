@@ -29,6 +29,8 @@ export interface Arranger {
 export interface ContractSubject {
   platform: Platform;
   arrange: Arranger;
+  /** The repository's id and path as its forge (or fake) holds them: what identity() must answer. */
+  identity: { id: string; path: string };
   teardown(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
 
     it('reads the default branch', async () => {
       expect(await p.defaultBranch()).toBe('main');
+    });
+
+    it("identity: the forge's own id and path of the repository", async () => {
+      expect(await p.identity()).toEqual(subject.identity);
     });
 
     it.each([

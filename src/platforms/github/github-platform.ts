@@ -8,7 +8,7 @@ import { orNull, translated, translateGithubError } from './github-errors.js';
 import type { GithubOctokit, RepoRef } from './github-octokit.js';
 import { ensureGithubRelease } from './github-releases.js';
 import { tagProtectedByRulesets } from './github-rulesets.js';
-import { branchSchema, commitSchema, compareSchema, contentFileSchema, parsed, pullSchema, refSchema, repoSchema, repoTagSchema, tagObjectSchema } from './github-schemas.js';
+import { branchSchema, commitSchema, compareSchema, contentFileSchema, parsed, pullSchema, refSchema, repoIdentitySchema, repoSchema, repoTagSchema, tagObjectSchema } from './github-schemas.js';
 
 export interface GithubPlatformOptions {
   /** An installation's Octokit (ProbotOctokit: throttling, retry, paginate). */
@@ -74,6 +74,13 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
 
   return {
     ...githubBranchOps(octokit, repo, dotSegment),
+    identity: async () => {
+      // Asked by owner/name (how this adapter addresses everything): GitHub answers with
+      // the repository's id, and its current full name (a renamed repository redirects).
+      const res = await translated('read the repository', () => octokit.request('GET /repos/{owner}/{repo}', { ...repo }));
+      const found = parsed(repoIdentitySchema, res.data, 'read the repository');
+      return { id: String(found.id), path: found.full_name };
+    },
     defaultBranch: async () => {
       const res = await translated('read the repository', () => octokit.request('GET /repos/{owner}/{repo}', { ...repo }));
       const branch = parsed(repoSchema, res.data, 'read the repository').default_branch;

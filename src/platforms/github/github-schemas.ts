@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 // The fields of GitHub's REST answers the adapter reads (docs.github.com/rest example
 // responses); everything else is ignored. Octokit's types are not checked at run time.
 export const repoSchema = z.object({ default_branch: z.string().nullable().optional() });
+export const repoIdentitySchema = z.object({ id: z.number().int().positive(), full_name: z.string().min(1) });
 export const contentFileSchema = z.object({ type: z.string(), encoding: z.string().optional(), content: z.string().optional(), size: z.number().optional() });
 export const commitSchema = z.object({ sha: z.string(), commit: z.object({ message: z.string() }) });
 export const refSchema = z.object({ ref: z.string(), object: z.object({ type: z.string(), sha: z.string() }) });

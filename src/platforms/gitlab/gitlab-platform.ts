@@ -15,6 +15,7 @@ import {
   discussionSchema,
   mergeRequestSchema,
   noteSchema,
+  projectIdentitySchema,
   projectSchema,
   protectedTagSchema,
   refSchema,
@@ -115,9 +116,17 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     },
   });
 
+  const readProject = (): Promise<unknown> => translated('read the project', () => api.Projects.show(pid));
+
   return {
+    identity: async () => {
+      // Asked by whatever the instance was built with (a job's project id): GitLab answers
+      // with that project's own id and its current full path.
+      const project = parsed(projectIdentitySchema, await readProject(), 'read the project');
+      return { id: String(project.id), path: project.path_with_namespace };
+    },
     defaultBranch: async () => {
-      const project = parsed(projectSchema, await translated('read the project', () => api.Projects.show(pid)), 'read the project');
+      const project = parsed(projectSchema, await readProject(), 'read the project');
       if (typeof project.default_branch !== 'string') throw new AppError('forge-not-found', 'the GitLab project has no default branch (empty repository)');
       return project.default_branch;
     },

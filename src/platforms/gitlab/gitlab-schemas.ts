@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 export const userSchema = z.object({ id: z.number().int() });
 export const projectSchema = z.object({ default_branch: z.string().nullable().optional() });
+export const projectIdentitySchema = z.object({ id: z.number().int().positive(), path_with_namespace: z.string().min(1) });
 export const commitSchema = z.object({ id: z.string(), message: z.string().nullable().optional() });
 export const tagSchema = z.object({ name: z.string(), commit: z.object({ id: z.string(), committed_date: z.string().nullable().optional() }) });
 export const protectedTagSchema = z.object({ name: z.string() });

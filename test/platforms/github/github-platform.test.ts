@@ -59,6 +59,7 @@ platformContract('github', async () => {
   let rulesetId = 1;
   return {
     platform: createGithubPlatform({ octokit: octokitFor(gh.url, gh.installationToken()), owner: 'octo-org', repo: 'pkg', botLogin: BOT }),
+    identity: { id: String(repo.id), path: 'octo-org/pkg' },
     teardown: () => gh.close(),
     arrange: {
       commit: (branch, sha, message, files) => Promise.resolve(void addCommit(repo, branch, sha, message, files)),

@@ -30,6 +30,7 @@ platformContract('gitlab', async () => {
   const project = gl.addProject('group/sub/pkg');
   return {
     platform: createGitlabPlatform({ api: { host: gl.url, token: TOKEN }, projectId: 'group/sub/pkg' }),
+    identity: { id: String(project.id), path: 'group/sub/pkg' },
     teardown: () => gl.close(),
     arrange: {
       commit: (branch, sha, message, files) => Promise.resolve(void addCommit(project, branch, sha, message, files)),
@@ -72,6 +73,15 @@ describe('GitLab adapter specifics', () => {
   });
 
   const writes = (route: string): number => gl.log.filter((l) => l.route === route).length;
+
+  it("identity asks GitLab by the id it was built with: another project's id answers that project's path", async () => {
+    const other = gl.addProject('other/Secret');
+    const byId = createGitlabPlatform({ api: new Gitlab({ host: gl.url, token: TOKEN }), projectId: other.id });
+    expect(await byId.identity()).toEqual({ id: String(other.id), path: 'other/Secret' });
+    expect(await platform.identity()).toEqual({ id: String(project.id), path: 'group/pkg' });
+    const missing = createGitlabPlatform({ api: new Gitlab({ host: gl.url, token: TOKEN }), projectId: 999_999 });
+    await expect(missing.identity()).rejects.toMatchObject({ code: 'forge-not-found' });
+  });
 
   it('ensureTag: a create whose 502 came after the write is retried by gitbeaker and ends as exists', async () => {
     gl.fault({ route: 'POST /projects/:id/repository/tags', status: 502, afterWrite: true });
