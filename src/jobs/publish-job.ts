@@ -70,6 +70,23 @@ export function sourceRefusal(data: Pick<PublishJobData, 'platform' | 'source' |
 }
 
 /**
+ * Why the forge's own answer about the job's repository refuses the job, or null when it
+ * agrees. Each forge is addressed by one of the two names a job carries and authorised
+ * by the other: GitLab sources are downloaded by id while grants match the path; GitHub
+ * sources are downloaded by path while bindings and the ledger match the id. A job that
+ * pairs one repository's path with another's id was not queued by the service (it takes
+ * both from one webhook payload), and would publish one repository's code under the
+ * other's grant or names. Paths compare case-insensitively, as grants do. Quotes nothing
+ * of the job or of the forge's answer.
+ */
+export function repositoryRefusal(data: Pick<PublishJobData, 'platform' | 'repo' | 'repoPath'>, forge: { readonly id: string; readonly path: string }): string | null {
+  if (data.platform === 'local') return null;
+  if (forge.id === data.repo && data.repoPath !== undefined && forge.path.toLowerCase() === data.repoPath.toLowerCase()) return null;
+  const [forgeName, askedBy] = data.platform === 'gitlab' ? ['GitLab', 'project id'] : ['GitHub', 'path'];
+  return `job-refused: the job's repository id and path are not one ${forgeName} repository (${forgeName} asked by the ${askedBy} says otherwise), so it was not run`;
+}
+
+/**
  * One job per (platform, repo, version, commit): a webhook delivered twice, or a tag and
  * a commit-trigger push for the same release, add the same id and BullMQ keeps one.
  * Hashed because ids must not contain ':' and repo names may hold anything; the prefix

@@ -8,7 +8,7 @@ import { isAppError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { GuardedWorker } from './guarded-worker.js';
 import { invalidJobError } from './invalid-job-error.js';
-import { PUBLISH_QUEUE, publishJobSchema, sourceRefusal } from './publish-job.js';
+import { PUBLISH_QUEUE, publishJobSchema, repositoryRefusal, sourceRefusal } from './publish-job.js';
 import type { PublishJobData, SourcePolicy } from './publish-job.js';
 import { reportPublished, reportPublishFailed, releaseLinks } from '../service/report-publish.js';
 import { runPublishJob } from './publish-processor.js';
@@ -55,6 +55,19 @@ export function createPublishWorker(connection: RedisClient, settings: WorkerSet
     }
     const jobLog = log.child({ attempt: job.attemptsMade + 1, deliveryId: data.deliveryId });
     const platform = data.platform === 'local' ? null : await deps.platformFor(data);
+    // Before anything is fetched or built: the forge, not the job, says which repository
+    // the job's id (GitLab) or path (GitHub) names. No report on the forge for a forged job.
+    let forged: string | null = null;
+    try {
+      forged = platform === null ? null : repositoryRefusal(data, await platform.identity());
+    } catch (error) {
+      await waitOutRateLimit(job, token, error, settings.rateLimitMaxWaitMs, jobLog);
+      throw toWorkerError(error);
+    }
+    if (forged !== null) {
+      log.warn({ jobId: job.id, code: 'job-refused' }, forged);
+      throw new UnrecoverableError(forged);
+    }
     let result: PublishJobResult;
     try {
       result = await runPublishJob(job.id ?? 'unknown', data, { ...deps, log: jobLog });

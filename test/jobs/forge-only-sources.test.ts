@@ -6,13 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PUBLISH_QUEUE, sourceRefusal } from '../../src/jobs/publish-job.js';
+import { PUBLISH_QUEUE, repositoryRefusal, sourceRefusal } from '../../src/jobs/publish-job.js';
 import type { PublishJobInput } from '../../src/jobs/publish-job.js';
 import type { PublishDeps } from '../../src/jobs/publish-processor.js';
 import { createPublishWorker } from '../../src/jobs/publish-worker.js';
 import { redisConnection } from '../../src/jobs/queues.js';
 import type { Logger } from '../../src/logger.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
+import { emptyRepo, memoryPlatform } from '../fakes/memory-platform.js';
 
 const ARCHIVE = `/tmp/forged-${randomBytes(6).toString('hex')}/source.tar.gz`;
 const job = (over: Partial<PublishJobInput>): PublishJobInput => ({
@@ -57,6 +58,27 @@ describe('sourceRefusal', () => {
   });
 });
 
+describe('repositoryRefusal: the job against what the forge says of its repository', () => {
+  const forge = { id: '42', path: 'Acme/Sample' };
+  it.each([
+    ['gitlab', { repo: '42', repoPath: 'acme/sample' }, null],
+    ['github', { repo: '42', repoPath: 'ACME/sample' }, null],
+    ['local', { repo: '7', repoPath: 'other/thing' }, null],
+    // GitLab downloads by the id: a granted path with another project's id.
+    ['gitlab', { repo: '42', repoPath: 'victim/pkg' }, /^job-refused: the job's repository id and path are not one GitLab repository/],
+    // GitHub downloads by the path: another repository's id, whose names it would publish under.
+    ['github', { repo: '7', repoPath: 'acme/sample' }, /^job-refused: the job's repository id and path are not one GitHub repository/],
+    ['gitlab', { repo: '42' }, /^job-refused: /],
+  ] as const)('%s %o', (platform, job, expected) => {
+    const refusal = repositoryRefusal({ platform, ...job }, forge);
+    if (expected === null) expect(refusal).toBeNull();
+    else {
+      expect(refusal).toMatch(expected);
+      expect(refusal).not.toMatch(/acme|victim/i);
+    }
+  });
+});
+
 const closing: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (closing.length > 0) await closing.pop()?.().catch(() => undefined);
@@ -92,5 +114,37 @@ describe('the publish worker the service runs (no source option)', () => {
     expect(stored?.failedReason).toMatch(/^job-refused: (this worker builds only sources it downloads from the forge|the job names two different GitLab projects)/);
     expect(touched).toEqual([]);
     expect([stored?.failedReason, ...lines].join('\n')).not.toContain(ARCHIVE);
+  });
+});
+
+describe('a GitHub job naming a granted path with another repository\'s id', () => {
+  it('fails once with job-refused after asking the forge who the path is, before downloading or building', async () => {
+    const prefix = `{pyrelease-forged-${randomBytes(6).toString('hex')}}`;
+    const connection = redisConnection(TEST_REDIS_URL, 'pyrelease-test-forged');
+    const queue = new Queue(PUBLISH_QUEUE, { connection, prefix });
+    closing.push(async () => {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    });
+    const touched: string[] = [];
+    const repo = memoryPlatform(emptyRepo('main', { id: '42', path: 'acme/sample' }));
+    const platform = { ...repo, identity: () => (touched.push('identity'), repo.identity()), downloadArchive: (sha: string, dest: string) => (touched.push('downloadArchive'), repo.downloadArchive(sha, dest)) };
+    const deps = {
+      platformFor: () => Promise.resolve(platform),
+      build: () => Promise.reject(new Error(String(touched.push('build')))),
+    } as unknown as PublishDeps;
+    const log: Logger = pino({ level: 'silent' });
+    await queue.add('publish', job({ platform: 'github', repo: '7', repoPath: 'acme/sample', source: { kind: 'forge' } }), { jobId: 'forged', attempts: 4 });
+    const worker = createPublishWorker(connection, { prefix, concurrency: 1, lockDurationMs: 2000, rateLimitMaxWaitMs: 1000 }, deps, log);
+    void worker.run();
+    closing.push(() => Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2000))]));
+
+    const deadline = Date.now() + 5000;
+    while ((await queue.getJobState('forged')) !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const stored = await queue.getJob('forged');
+    expect({ state: await queue.getJobState('forged'), attempts: stored?.attemptsMade }).toEqual({ state: 'failed', attempts: 1 });
+    expect(stored?.failedReason).toMatch(/^job-refused: the job's repository id and path are not one GitHub repository/);
+    expect(touched).toEqual(['identity']);
   });
 });
