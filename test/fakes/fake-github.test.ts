@@ -60,7 +60,7 @@ describe('plain fetch', () => {
     ['compare behind', 'GET', `/repos/octo/pkg/compare/main...${S1}`, undefined, undefined, 200, { status: 'behind', behind_by: 1 }],
     ['compare ahead', 'GET', `/repos/octo/pkg/compare/${S1}...main`, undefined, undefined, 200, { status: 'ahead', ahead_by: 1 }],
     ['new ref', 'POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/v9', sha: S1 }, undefined, 201, { ref: 'refs/tags/v9', object: { sha: S1, type: 'commit' } }],
-    ['bad ref name', 'POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/a..b', sha: S1 }, undefined, 422, {}],
+    ['bad ref name', 'POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/a..b', sha: S1 }, undefined, 422, { message: 'refs/tags/a..b is not a valid ref name.' }],
     ['check run with a user token', 'POST', '/repos/octo/pkg/check-runs', { name: 'x', head_sha: S1 }, 'token human', 403, { message: 'You must authenticate via a GitHub App.' }],
     ['check run summary too long', 'POST', '/repos/octo/pkg/check-runs', { name: 'x', head_sha: S1, output: { title: 't', summary: 'x'.repeat(65536) } }, undefined, 422, { message: 'Invalid request.\n\nOnly 65535 characters are allowed; 65536 were supplied.' }],
     ['app route with a token', 'GET', '/app/hook/deliveries', undefined, undefined, 401, { message: 'A JSON web token could not be decoded' }],
