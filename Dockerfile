@@ -36,20 +36,25 @@ LABEL org.opencontainers.image.title="pyrelease" \
 
 # The Python build toolchain the worker drives (PEP 517 build with venv for isolated
 # builds, setuptools, wheel, hatchling, poetry, setuptools-scm, hatch-vcs), git for
-# setuptools-scm and hatch-vcs, bubblewrap and util-linux (setpriv, prlimit) for the
-# build sandbox, and tini as PID 1 so SIGTERM reaches node and build processes are reaped.
+# setuptools-scm and hatch-vcs, bubblewrap, util-linux (setpriv, prlimit, unshare) and
+# uidmap (newuidmap) for the build sandbox, and tini as PID 1 so SIGTERM reaches node
+# and build processes are reaped.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 python3-venv python3-pip python3-build python3-setuptools python3-wheel \
       python3-hatchling python3-poetry python3-setuptools-scm python3-hatch-vcs \
-      git util-linux bubblewrap ca-certificates tini \
+      git util-linux bubblewrap uidmap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
-# A fixed UID/GID, so a volume's ownership stays right across image rebuilds.
+# A fixed UID/GID, so a volume's ownership stays right across image rebuilds; and
+# subordinate ids, so a contained build runs as a uid that is neither root nor the
+# worker's (docs/security.md, "The build sandbox"): build uid 65532 is 165531 on the host.
 RUN groupadd --system --gid 10001 pyrelease \
  && useradd --system --uid 10001 --gid pyrelease --home-dir /var/lib/pyrelease --shell /usr/sbin/nologin pyrelease \
  && mkdir -p /var/lib/pyrelease \
- && chown pyrelease:pyrelease /var/lib/pyrelease
+ && chown pyrelease:pyrelease /var/lib/pyrelease \
+ && echo 'pyrelease:100000:65536' > /etc/subuid \
+ && echo 'pyrelease:100000:65536' > /etc/subgid
 
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json

@@ -1,10 +1,11 @@
 import { lchown, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Containment } from './containment.js';
+import { AppError } from '../errors.js';
+import type { BwrapContainment, Containment } from './containment.js';
 import { diskUsage } from './disk-usage.js';
 import { runProcess } from './run-process.js';
 import type { RunOutcome } from './run-process.js';
-import { identityFiles, sandboxArgv } from './sandbox-argv.js';
+import { identityFiles, sandboxArgv, subordinateWrap } from './sandbox-argv.js';
 import type { SandboxLayout, SystemDirs } from './sandbox-argv.js';
 
 /** The host side of one contained run: its writable directories and its private files. */
@@ -51,10 +52,28 @@ export async function runContained(
   const groupFile = join(ws.private, 'group');
   await Promise.all([writeFile(passwdFile, passwd, { mode: 0o644 }), writeFile(groupFile, group, { mode: 0o644 })]);
   const writable = [ws.src, ws.out, ws.home, ws.tmp];
-  // A root worker's build runs as a uid of its own: it must own what it may write.
+  // A build with a uid of its own must own what it may write. A root worker hands the
+  // directories over itself; a worker with subordinate ids can only do it from inside
+  // its user namespace, and takes them back after, or it could not read or remove them.
   if (containment.privilege === 'root') await Promise.all(writable.map((dir) => chownTree(dir, containment.uid)));
+  if (containment.privilege === 'subuid') await chownInside(containment, `${containment.uid}:${containment.uid}`, writable);
+  try {
+    return await runSandboxed(containment, system, ws, cmd, { passwd: passwdFile, group: groupFile }, writable);
+  } finally {
+    if (containment.privilege === 'subuid') await chownInside(containment, '0:0', writable);
+  }
+}
 
-  const layout: SandboxLayout = { ...ws, passwd: passwdFile, group: groupFile, readOnly: cmd.readOnly ?? [], cwd: cmd.cwd };
+async function runSandboxed(
+  containment: BwrapContainment,
+  system: SystemDirs,
+  ws: Workspace,
+  cmd: ContainedCommand,
+  ids: { passwd: string; group: string },
+  writable: readonly string[],
+): Promise<RunOutcome> {
+  const base = { env: cmd.env, timeoutMs: cmd.timeoutMs, maxLogBytes: cmd.maxLogBytes };
+  const layout: SandboxLayout = { ...ws, ...ids, readOnly: cmd.readOnly ?? [], cwd: cmd.cwd };
   const [command, args] = sandboxArgv(containment, layout, system, cmd.command, cmd.args);
   const limit = containment.limits.diskBytes;
   return runProcess({
@@ -71,6 +90,16 @@ export async function runContained(
       },
     },
   });
+}
+
+/** chown -R, run as the root of the worker's subordinate user namespace (sandbox-argv.ts). */
+async function chownInside(c: BwrapContainment, owner: string, dirs: readonly string[]): Promise<void> {
+  const [command, ...args] = [...subordinateWrap(c), '/usr/bin/chown', '-R', '--no-dereference', owner, ...dirs];
+  const outcome = await runProcess({ command: command as string, args, cwd: '/', env: { PATH: '/usr/bin:/bin' }, timeoutMs: 60_000, maxLogBytes: 4096 });
+  if (outcome.kind !== 'exited' || outcome.exitCode !== 0) {
+    const said = outcome.kind === 'spawn-failed' ? outcome.errno : outcome.log.trim().slice(-300);
+    throw new AppError('build-failed', `cannot hand the build's directories to ${owner === '0:0' ? 'the worker' : 'the build uid'}: ${said}`);
+  }
 }
 
 async function chownTree(dir: string, uid: number): Promise<void> {

@@ -26,15 +26,36 @@ export type Containment =
       /** bubblewrap's path. */
       readonly bwrap: string;
       /**
+       * How the build gets a uid of its own:
        * 'root': the worker is root; bwrap sets up the view with its privileges and the
        * build then drops to `uid` (setpriv), a uid of its own on the host.
-       * 'userns': the worker is not root; bwrap makes a user namespace in which the build
-       * is `uid`, while on the host it keeps the worker's uid (see docs/security.md).
+       * 'subuid': the worker is not root but has subordinate ids (/etc/subuid, newuidmap):
+       * an outer user namespace maps the worker to its root and the subordinate range
+       * above it; bwrap runs there as in 'root', and the build's `uid` is a subordinate
+       * id on the host, neither root nor the worker's.
+       * 'userns': neither; bwrap makes a user namespace in which the build is `uid`,
+       * while on the host it keeps the worker's uid. `required` does not accept it.
        */
-      readonly privilege: 'root' | 'userns';
+      readonly privilege: 'root' | 'subuid' | 'userns';
       readonly uid: number;
+      /** For 'subuid': the worker's subordinate ranges, and util-linux unshare's path. */
+      readonly subordinate?: SubordinateIds;
+      /**
+       * A fresh /proc of the build's PID namespace. false where the kernel refuses one
+       * (a container's masked /proc paths, with no systempaths=unconfined): the build
+       * then has no /proc at all, which hides the same and costs a few tools their
+       * /proc/self.
+       */
+      readonly proc: boolean;
       readonly limits: BuildLimits;
     };
+
+/** A user's first subordinate uid and gid ranges (start, count). */
+export interface SubordinateIds {
+  readonly uid: { readonly start: number; readonly count: number };
+  readonly gid: { readonly start: number; readonly count: number };
+  readonly unshare: string;
+}
 
 export type BwrapContainment = Extract<Containment, { kind: 'bwrap' }>;
 

@@ -70,7 +70,7 @@ export function sandboxArgv(
     ...ETC_READ.flatMap((path) => ['--ro-bind-try', path, path]),
     '--ro-bind', layout.passwd, '/etc/passwd',
     '--ro-bind', layout.group, '/etc/group',
-    '--proc', '/proc',
+    ...(c.proc ? ['--proc', '/proc'] : []),
     '--dev', '/dev',
     '--perms', '1777', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm',
     '--perms', '0755', '--dir', '/build',
@@ -82,13 +82,34 @@ export function sandboxArgv(
     '--chdir', layout.cwd,
   ];
   const drop =
-    c.privilege === 'root'
+    c.privilege !== 'userns'
       ? ['/usr/bin/setpriv', `--reuid=${c.uid}`, `--regid=${c.uid}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--']
       : [];
   const { memoryBytes, maxProcesses, diskBytes } = c.limits;
   const limits = ['/usr/bin/prlimit', `--as=${memoryBytes}`, `--nproc=${maxProcesses}`, `--fsize=${diskBytes}`, '--core=0', '--'];
   const argv = [...ns, ...user, '--die-with-parent', '--new-session', '--hostname', 'pyrelease-build', ...view, '--', ...drop, ...limits, command, ...args];
-  return [c.bwrap, argv];
+  if (c.privilege !== 'subuid') return [c.bwrap, argv];
+  const [command0, ...outer] = subordinateWrap(c);
+  return [command0 as string, [...outer, c.bwrap, ...argv]];
+}
+
+/**
+ * util-linux unshare with a user namespace in which the worker is root and its
+ * subordinate ids follow (newuidmap writes both ranges): inside it, bwrap can set up
+ * the view over the worker's own 0700 directories, and setpriv can drop to a uid that
+ * is a subordinate id on the host. Also used to hand the writable directories to the
+ * build's uid before a run, and back to the worker after.
+ */
+export function subordinateWrap(c: BwrapContainment): string[] {
+  const sub = c.subordinate;
+  if (sub === undefined) throw new Error('subuid containment without subordinate ids');
+  return [
+    sub.unshare,
+    '--user', '--map-user=0', '--map-group=0',
+    `--map-users=${sub.uid.start},1,${sub.uid.count}`,
+    `--map-groups=${sub.gid.start},1,${sub.gid.count}`,
+    '--',
+  ];
 }
 
 /** The passwd and group lines of the build's user, so tools that look themselves up find a name. */

@@ -108,9 +108,9 @@ describe('Dockerfile', () => {
   it('installs the Python build toolchain CI installs for builds (image and CI cannot drift)', () => {
     const image = new Set(all(final, 'RUN').flatMap((r) => aptPackages(r.args)));
     // What builds use: Python and its build backends, git (setuptools-scm, hatch-vcs),
-    // util-linux and bubblewrap (the build sandbox). The rest of CI's list serves the tests only (redis-server is
+    // util-linux, bubblewrap and uidmap (the build sandbox). The rest of CI's list serves the tests only (redis-server is
     // the compose redis service; twine, the registry, chromium are peers of fakes).
-    const ci = ciAptPackages().filter((p) => p.startsWith('python3') || p === 'git' || p === 'util-linux' || p === 'bubblewrap');
+    const ci = ciAptPackages().filter((p) => p.startsWith('python3') || p === 'git' || p === 'util-linux' || p === 'bubblewrap' || p === 'uidmap');
     expect(ci.length).toBeGreaterThan(5);
     expect(ci.filter((p) => !image.has(p))).toEqual([]);
     // What the worker needs beyond CI's list: venv for isolated PEP 517 builds, tini as PID 1.

@@ -80,13 +80,38 @@ let home = '';
 /** Whether this run can start the service as the image's user: only root may switch to it. */
 const asImageUser = (): { uid?: number; gid?: number } => (process.getuid?.() === 0 && Number.isInteger(finalUid) ? { uid: finalUid, gid: finalUid } : {});
 
+/**
+ * The image's /etc as far as the worker relies on it: its user, and the subordinate ids
+ * the Dockerfile gives it (the build sandbox runs builds as one of them). When the suite
+ * runs as root, each start happens in a private mount namespace whose /etc is an overlay
+ * holding these lines, so newuidmap finds them and the host's /etc is untouched.
+ */
+const imageSubordinate = /echo '([^']+)' > \/etc\/subuid/.exec(final.instructions.map((i) => i.args).join(' '))?.[1];
+function imageUserPrefix(): string[] {
+  const user = asImageUser();
+  if (user.uid === undefined) return [];
+  const etc = mkdtempSync(join(tmpdir(), 'pyrelease-image-etc-'));
+  mkdirSync(join(etc, 'upper'));
+  mkdirSync(join(etc, 'work'));
+  const script = [
+    'set -e',
+    'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc',
+    `echo '${finalUser}:x:${user.uid}:${user.uid}::/var/lib/pyrelease:/usr/sbin/nologin' >> /etc/passwd`,
+    `echo '${finalUser}:x:${user.uid}:' >> /etc/group`,
+    ...(imageSubordinate === undefined ? [] : [`echo '${imageSubordinate}' > /etc/subuid`, `echo '${imageSubordinate}' > /etc/subgid`]),
+    'shift',
+    `exec setpriv --reuid=${user.uid} --regid=${user.uid} --clear-groups -- "$@"`,
+  ].join('\n');
+  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', etc];
+}
+
 /** The image's start command with `command` for CMD, in /app, as the image's user, with the image's ENV and then `env`. */
 function startAsImage(command: string[], env: Record<string, string>): CliProcess {
   // tini and node from PATH, as in the image: node is the one running this suite.
+  const [first, ...rest] = [...imageUserPrefix(), ...entrypoint, ...command];
   return watchProcess(
-    spawn(entrypoint[0] as string, [...entrypoint.slice(1), ...command], {
+    spawn(first as string, rest, {
       cwd: app,
-      ...asImageUser(),
       stdio: ['ignore', 'pipe', 'pipe'],
       // In the container tini is PID 1 and reaps orphans; here it is asked to (and not to warn).
       env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: home, TINI_SUBREAPER: '1', ...imageEnv, ...env },
@@ -224,6 +249,10 @@ describe("the image's /app, with production dependencies only", () => {
       // (github-settings.ts); the image's other settings stay.
       worker = startAsImage(['worker'], { ...settings, NODE_ENV: 'development', PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
       await lineWith(worker, 'worker started');
+      // With the image's /etc (its user, its subordinate ids), builds run as a uid of their own.
+      if (asImageUser().uid !== undefined) {
+        expect(await lineWith(worker, 'builds are contained \\(bubblewrap: no network, own uid, limits\\)')).toMatchObject({ privilege: 'subuid', uid: 65532, proc: true });
+      }
 
       const deliveries = deliveriesFor(s, 1);
       const answers = await Promise.all(deliveries.map((d) => send(s, d)));

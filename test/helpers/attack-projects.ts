@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,7 +43,6 @@ export async function attackProject(name: string, attack: string, opts: { failBu
 
 /** The processes whose command line holds `marker` (left behind by a build, if any). */
 export async function processesWith(marker: string): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
   const found: number[] = [];
   for (const pid of pids) {
@@ -51,4 +50,26 @@ export async function processesWith(marker: string): Promise<number[]> {
     if (cmdline.includes(marker)) found.push(Number(pid));
   }
   return found;
+}
+
+/**
+ * The host uids of the build's `sh -c "sleep N; : <marker>"` process, polled every 100 ms
+ * until `until` settles.
+ */
+export async function hostUidsOf(marker: string, until: Promise<unknown>): Promise<number[]> {
+  const seen = new Set<number>();
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    // Only the build's own `sh -c "sleep 3; : marker"`: the worker and its launcher carry the marker as an argument too.
+    for (const pid of await processesWith(`: ${marker}`)) {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      if (uid !== undefined) seen.add(Number(uid));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [...seen];
 }

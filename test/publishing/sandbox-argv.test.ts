@@ -9,7 +9,7 @@ const layout: SandboxLayout = {
   passwd: '/tmp/b/passwd', group: '/tmp/b/group', readOnly: [{ host: '/tmp/b/env', inside: '/build/env' }], cwd: '/build/src',
 };
 const merged: SystemDirs = { '/bin': { link: 'usr/bin' }, '/sbin': { link: 'usr/sbin' }, '/lib': { link: 'usr/lib' }, '/lib32': null, '/lib64': { link: 'usr/lib64' } };
-const root: BwrapContainment = { kind: 'bwrap', bwrap: 'bwrap', privilege: 'root', uid: 65532, limits: DEFAULT_LIMITS };
+const root: BwrapContainment = { kind: 'bwrap', bwrap: 'bwrap', privilege: 'root', uid: 65532, proc: true, limits: DEFAULT_LIMITS };
 
 /** The bind mounts of an argv, as [flag, source, destination]. */
 function mounts(argv: readonly string[]): Array<[string, string, string]> {
@@ -59,6 +59,23 @@ describe('sandboxArgv', () => {
     const head = userArgv.slice(0, userArgv.indexOf('--'));
     expect(head).toEqual(expect.arrayContaining(['--unshare-user', '--uid', '65532', '--gid', '65532', '--disable-userns']));
     expect(userArgv.slice(userArgv.indexOf('--') + 1)[0]).toBe('/usr/bin/prlimit');
+  });
+
+  it('a worker with subordinate ids runs bwrap inside a user namespace mapping itself to root and its range above, then drops as root does', () => {
+    const subordinate = { uid: { start: 300000, count: 65536 }, gid: { start: 400000, count: 65536 }, unshare: '/usr/bin/unshare' };
+    const [cmd, sub] = sandboxArgv({ ...root, privilege: 'subuid', subordinate }, layout, merged, '/usr/bin/true', []);
+    expect(cmd).toBe('/usr/bin/unshare');
+    expect(sub.slice(0, sub.indexOf('bwrap'))).toEqual(['--user', '--map-user=0', '--map-group=0', '--map-users=300000,1,65536', '--map-groups=400000,1,65536', '--']);
+    const inner = sub.slice(sub.indexOf('bwrap') + 1);
+    expect(inner).not.toContain('--unshare-user');
+    expect(inner.slice(inner.indexOf('--') + 1, inner.indexOf('--') + 3)).toEqual(['/usr/bin/setpriv', '--reuid=65532']);
+  });
+
+  it('leaves /proc out when the host refuses a fresh one, and mounts one otherwise', () => {
+    expect(argv).toContain('--proc');
+    const [, noProc] = sandboxArgv({ ...root, proc: false }, layout, merged, '/usr/bin/true', []);
+    expect(noProc).not.toContain('--proc');
+    expect(noProc.filter((a) => a === '/proc')).toEqual([]);
   });
 
   it('binds a real /lib read-only where /usr is not merged, and leaves out what the host lacks', () => {

@@ -16,7 +16,7 @@ import { diskUsage } from '../../src/publishing/disk-usage.js';
 import type { BuildLimits } from '../../src/publishing/containment.js';
 import { probeSandbox } from '../../src/publishing/sandbox-probe.js';
 import type { SandboxDecision } from '../../src/publishing/sandbox-probe.js';
-import { attackProject, processesWith } from '../helpers/attack-projects.js';
+import { attackProject, hostUidsOf, processesWith } from '../helpers/attack-projects.js';
 
 /**
  * The attack suite: a maintainer with push rights on one repository writes a setup.py
@@ -182,6 +182,21 @@ raise PermissionError("the daemon is started; the sandbox must end it")
     expectBlocked(log, 'daemon');
     expect(ms).toBeLessThan(30_000);
     expect(await processesWith(marker)).toEqual([]);
+  });
+});
+
+describe('who the build is', () => {
+  it('runs as a uid of its own on the host: neither root nor the worker\'s', async () => {
+    const tag = `pyrelease-uid-${randomBytes(4).toString('hex')}`;
+    const building = build('uid', `
+import subprocess
+subprocess.run(["/bin/sh", "-c", "sleep 3; : ${tag}"])
+raise PermissionError("the build's uid is read from outside")
+`);
+    const uids = await hostUidsOf(tag, building);
+    expectBlocked((await building).log, 'uid');
+    expect(uids).toEqual([65532]);
+    expect(uids).not.toContain(process.getuid?.());
   });
 });
 
