@@ -117,6 +117,17 @@ export const SETTINGS = {
   buildMaxProcesses: setting('PYRELEASE_BUILD_MAX_PROCESSES', z.coerce.number().int().min(8).default(256), 'Processes and threads a contained build\'s uid may have at once (RLIMIT_NPROC).'),
   buildDiskMb: setting('PYRELEASE_BUILD_DISK_MB', z.coerce.number().int().min(16).default(2048), 'Disk a contained build may fill in its source, output, home and temp directories together; also the largest file it may write.'),
   buildPipIndexUrl: setting('PYRELEASE_BUILD_PIP_INDEX_URL', z.string().url().optional(), 'Index for isolated builds to install build requirements from (PIP_INDEX_URL).', true),
+  buildAllowSdists: setting(
+    'PYRELEASE_BUILD_ALLOW_SDISTS',
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+      // Valid project names are ASCII, so lowercasing is PEP 503's normalisation here.
+      .refine((names) => names.every((n) => /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(n)), 'each entry must be a project name')
+      .transform((names) => names.map((n) => n.toLowerCase().replace(/[-_.]+/g, '-'))),
+    'Build requirements (comma-separated project names) that isolated builds may build from their sdist, in the build sandbox, when the index has no wheel for them. Empty: wheels only.',
+  ),
   sweepIntervalMs: setting(
     'PYRELEASE_SWEEP_INTERVAL_MS',
     z.coerce.number().int().min(0).default(600_000),
