@@ -1,11 +1,10 @@
 // What containing a build costs: the same real builds (Debian's toolchain, no
 // isolation, the fixture projects of test/fixtures/projects), uncontained and under the
 // sandbox a worker uses (bubblewrap, own uid, limits), alternating, N runs each. Wall time
-// is buildDistributions' own; memory is the largest resident set among the build's
-// processes (getrusage RUSAGE_CHILDREN of a Python parent that runs one build through
-// the same argv). Usage: npm run build && node bench/containment.js [--runs N]
+// is buildDistributions' own; memory is the peak of a memory cgroup holding one more
+// run of the same argv (every process of the build, and its page cache). Usage: npm run build && node bench/containment.js [--runs N]
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,12 +46,29 @@ async function once(name, tool, version, contained) {
   }
 }
 
-// Peak RSS (KiB) of the largest process of one build, as the kernel accounted it.
-function peakRss(name, tool, contained) {
-  const script = `
-import resource, subprocess, sys, json
-subprocess.run(json.loads(sys.argv[1]), cwd=sys.argv[2], env=json.loads(sys.argv[3]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
+// A memory cgroup of our own under this process's (v1: memory.max_usage_in_bytes; v2:
+// memory.peak), or null where this user cannot make one. A cgroup counts every process of
+// the build, inside bwrap's PID namespace too, and the page cache its files take.
+function memoryCgroup() {
+  const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+  const v1 = lines.find((l) => l.split(':')[1]?.split(',').includes('memory'));
+  const v2 = lines.find((l) => l.startsWith('0::'));
+  const [dir, peakFile] = v1 !== undefined
+    ? [join('/sys/fs/cgroup/memory', v1.split(':')[2] ?? '/'), 'memory.max_usage_in_bytes']
+    : [join('/sys/fs/cgroup', v2?.split(':')[2] ?? '/'), 'memory.peak'];
+  const mine = join(dir, `pyrelease-bench-${process.pid}-${Date.now()}`);
+  try {
+    mkdirSync(mine);
+  } catch {
+    return null;
+  }
+  return { dir: mine, peak: () => Number(readFileSync(join(mine, peakFile), 'utf8').trim()), remove: () => rmdirSync(mine) };
+}
+
+// Peak memory (bytes) of one build, every process and its page cache, as its cgroup counted it.
+function peakMemory(name, tool, contained) {
+  const cgroup = memoryCgroup();
+  if (cgroup === null) return NaN;
   const root = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
   try {
     execFileSync('cp', ['-r', join(here, '..', 'test', 'fixtures', 'projects', name), join(root, 'p')]);
@@ -71,9 +87,12 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
     }
     const inside = contained ? '/build' : root;
     const env = { PATH: '/usr/bin:/bin', HOME: `${inside}/home`, TMPDIR: `${inside}/tmp`, POETRY_VIRTUALENVS_CREATE: 'false', LC_ALL: 'C.UTF-8' };
-    return Number(execFileSync('/usr/bin/python3', ['-c', script, JSON.stringify(argv), join(root, 'p'), JSON.stringify(env)], { encoding: 'utf8' }).trim());
+    // The shell joins the cgroup, then becomes the build: nothing else is counted.
+    execFileSync('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.dir, ...argv], { cwd: join(root, 'p'), env, stdio: 'ignore' });
+    return cgroup.peak();
   } finally {
     execFileSync('rm', ['-rf', root]);
+    cgroup.remove();
   }
 }
 
@@ -87,17 +106,17 @@ for (const [name, tool, version] of projects) {
     off.push(await once(name, tool, version, false));
     on.push(await once(name, tool, version, true));
   }
-  const rssOff = peakRss(name, tool, false);
-  const rssOn = peakRss(name, tool, true);
-  rows.push(`| ${name} (${tool}) | ${median(off)} | ${median(on)} | +${median(on) - median(off)} |`);
-  // Printed, not written: across bwrap's PID namespace this figure is not the build's peak (bench/README.md).
-  console.log(rows.at(-1), `ru_maxrss KiB uncontained ${rssOff}, contained ${rssOn}`);
+  const mib = (bytes) => (Number.isNaN(bytes) ? 'n/a' : (bytes / 1024 / 1024).toFixed(1));
+  const memOff = peakMemory(name, tool, false);
+  const memOn = peakMemory(name, tool, true);
+  rows.push(`| ${name} (${tool}) | ${median(off)} | ${median(on)} | +${median(on) - median(off)} | ${mib(memOff)} | ${mib(memOn)} |`);
+  console.log(rows.at(-1));
 }
 const block = [
   `Command: \`npm run build && node bench/containment.js --runs ${RUNS}\` (${new Date().toISOString().slice(0, 16)}Z, ${RUNS} runs each, alternating).`,
   '',
-  '| project (tool) | uncontained ms (median) | contained ms (median) | cost ms |',
-  '| --- | ---: | ---: | ---: |',
+  '| project (tool) | uncontained ms (median) | contained ms (median) | cost ms | peak memory MiB uncontained | contained |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
 ].join('\n');
 await writeBlock('containment', block);
