@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { readBuildSystem, requirementProblem } from '../core/build-system.js';
 import type { BuildSystem } from '../core/build-system.js';
 import { AppError } from '../errors.js';
-import { judgeRun } from './build-judge.js';
+import { judgeRun, redactIndexCredentials } from './build-judge.js';
 import type { StepInfo } from './build-judge.js';
 import { INSIDE } from './containment.js';
 import type { Containment } from './containment.js';
@@ -13,7 +13,10 @@ import { runContained } from './contained-run.js';
 import type { Workspace } from './contained-run.js';
 import { PEP517_RUNNER } from './pep517-runner.js';
 import { runProcess } from './run-process.js';
+import type { RunOutcome } from './run-process.js';
 import type { SystemDirs } from './sandbox-argv.js';
+import { allowedSdistRequirements, wheelsFromSdists } from './sdist-requirements.js';
+import type { SdistAllowance } from './sdist-requirements.js';
 import { extractSourceArchive } from './source-archive.js';
 
 export interface IsolatedBuild {
@@ -30,6 +33,8 @@ export interface IsolatedBuild {
   readonly timeoutMs: number;
   readonly maxLogBytes: number;
   readonly secrets: ReadonlyArray<string | undefined>;
+  /** Build requirements the operator allows from an sdist (PYRELEASE_BUILD_ALLOW_SDISTS). */
+  readonly sdists?: SdistAllowance;
 }
 
 const hookAnswer = z.strictObject({ value: z.union([z.string(), z.array(z.string()).max(200)]) });
@@ -44,6 +49,27 @@ const hookAnswer = z.strictObject({ value: z.union([z.string(), z.array(z.string
  */
 export async function buildIsolated(b: IsolatedBuild): Promise<{ sdist: string; wheels: string[]; log: string }> {
   const logs: string[] = [];
+  const { hook, extra } = await isolatedSteps(b, logs);
+  await extra(b.ws, 'get_requires_for_build_sdist');
+  const sdistName = await hook(b.ws, 'build_sdist');
+  const sdist = await builtFile(b.ws.out, sdistName, '.tar.gz');
+
+  // The wheel is built from the unpacked sdist, in a source tree of its own.
+  const unpacked = await extractSourceArchive(sdist, join(b.ws.private, 'sdist'));
+  const wheelWs: Workspace = { ...b.ws, src: unpacked.root };
+  await extra(wheelWs, 'get_requires_for_build_wheel');
+  const wheel = await builtFile(b.ws.out, await hook(wheelWs, 'build_wheel'), '.whl');
+  return { sdist, wheels: [wheel], log: logs.join('\n') };
+}
+
+/**
+ * The requirements pyproject.toml names, installed; and the two kinds of step: a hook
+ * run in the sandbox, and a get_requires_for_build_* hook whose answer is installed.
+ */
+async function isolatedSteps(b: IsolatedBuild, logs: string[]): Promise<{
+  hook: (ws: Workspace, name: string) => Promise<string | string[]>;
+  extra: (ws: Workspace, name: string) => Promise<void>;
+}> {
   const system = await readSystem(b.ws.src);
   const envDir = join(b.ws.private, 'env');
   const tools = join(b.ws.private, 'tools');
@@ -78,17 +104,25 @@ export async function buildIsolated(b: IsolatedBuild): Promise<{ sdist: string; 
     if (!Array.isArray(value)) throw new AppError('build-failed', `the build backend's ${name} hook did not return a list`);
     await install(b, envDir, value, logs);
   };
+  return { hook, extra };
+}
 
-  await extra(b.ws, 'get_requires_for_build_sdist');
-  const sdistName = await hook(b.ws, 'build_sdist');
-  const sdist = await builtFile(b.ws.out, sdistName, '.tar.gz');
-
-  // The wheel is built from the unpacked sdist, in a source tree of its own.
-  const unpacked = await extractSourceArchive(sdist, join(b.ws.private, 'sdist'));
-  const wheelWs: Workspace = { ...b.ws, src: unpacked.root };
-  await extra(wheelWs, 'get_requires_for_build_wheel');
-  const wheel = await builtFile(b.ws.out, await hook(wheelWs, 'build_wheel'), '.whl');
-  return { sdist, wheels: [wheel], log: logs.join('\n') };
+/**
+ * The wheel of a build requirement's unpacked sdist, as pip builds one: its own
+ * requirements in an environment of its own, then build_wheel, in the sandbox. Its
+ * requirements are wheels only (no sdist of an sdist), and the release's version is
+ * not its version.
+ */
+async function wheelFromSdist(b: IsolatedBuild, srcDir: string, scratch: string): Promise<{ wheel: string; log: string }> {
+  const ws: Workspace = { src: srcDir, out: join(scratch, 'out'), home: join(scratch, 'home'), tmp: join(scratch, 'tmp'), private: scratch };
+  await mkdir(scratch, { mode: 0o700 });
+  await Promise.all([mkdir(ws.out), mkdir(ws.home, { mode: 0o700 }), mkdir(ws.tmp, { mode: 0o700 })]);
+  const { SETUPTOOLS_SCM_PRETEND_VERSION: _scm, POETRY_DYNAMIC_VERSIONING_BYPASS: _poetry, ...env } = b.env;
+  const logs: string[] = [];
+  const { hook, extra } = await isolatedSteps({ ...b, ws, env, sdists: { names: [], indexUrls: [] } }, logs);
+  await extra(ws, 'get_requires_for_build_wheel');
+  const wheel = await builtFile(ws.out, await hook(ws, 'build_wheel'), '.whl');
+  return { wheel, log: logs.join('\n') };
 }
 
 async function readSystem(projectDir: string): Promise<BuildSystem> {
@@ -104,15 +138,27 @@ async function install(b: IsolatedBuild, envDir: string, reqs: readonly string[]
     const problem = requirementProblem(req);
     if (problem !== null) throw new AppError('build-failed', `build requirement ${JSON.stringify(req.slice(0, 200))} ${problem}`);
   }
-  const args = ['-m', 'pip', 'install', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '--target', envDir, '--upgrade', '--', ...reqs];
-  const outcome = await runProcess({ command: b.python, args, cwd: b.ws.private, env: b.pipEnv, timeoutMs: remaining(b), maxLogBytes: b.maxLogBytes });
+  const pip = (findLinks: string[]): Promise<RunOutcome> => {
+    const args = ['-m', 'pip', 'install', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', ...findLinks, '--target', envDir, '--upgrade', '--', ...reqs];
+    return runProcess({ command: b.python, args, cwd: b.ws.private, env: b.pipEnv, timeoutMs: remaining(b), maxLogBytes: b.maxLogBytes });
+  };
+  let outcome = await pip([]);
+  // Wheels first: an allowed sdist is built only when pip found no wheel it could use.
+  const fromSdist = allowedSdistRequirements(b.sdists, reqs);
+  if (outcome.kind === 'exited' && outcome.exitCode !== 0 && fromSdist.length > 0 && b.sdists !== undefined) {
+    logs.push(redactIndexCredentials(outcome.log, b.secrets));
+    const src = { python: b.python, indexUrls: b.sdists.indexUrls, env: b.pipEnv, deadline: b.deadline };
+    const made = await wheelsFromSdists(src, fromSdist, await mkdtemp(join(b.ws.private, 'sdists-')), (dir, scratch) => wheelFromSdist(b, dir, scratch));
+    logs.push(made.log);
+    outcome = await pip(['--find-links', made.wheelhouse]);
+  }
   try {
     logs.push(judgeRun(outcome, step(b, 'pip install')).log);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     throw new AppError(
       'build-failed',
-      `installing the build requirements ${reqs.join(', ')} failed. They are installed as wheels only, so that no code runs outside the sandbox: a requirement with no wheel on the index cannot be used.\n${error.message}`,
+      `installing the build requirements ${reqs.join(', ')} failed. They are installed as wheels only, so that no code runs outside the sandbox: a requirement with no wheel on the index cannot be used unless the operator names it in PYRELEASE_BUILD_ALLOW_SDISTS, which builds its sdist in the sandbox.\n${error.message}`,
       { cause: error },
     );
   }

@@ -11,6 +11,7 @@ import type { Containment } from './containment.js';
 import { runContained } from './contained-run.js';
 import type { Workspace } from './contained-run.js';
 import type { SystemDirs } from './sandbox-argv.js';
+import { DEFAULT_INDEX_URL } from './sdist-requirements.js';
 
 export interface BuildRequest {
   /** The extracted source (plus the repo config's `path`); a scratch copy: poetry writes its dist/ here. */
@@ -30,6 +31,8 @@ export interface BuildRequest {
   /** Operator settings (PYRELEASE_BUILD_PIP_INDEX_URL and kin), passed to pip as PIP_INDEX_URL. */
   readonly pipIndexUrl?: string;
   readonly pipExtraIndexUrl?: string;
+  /** Build requirements an isolated build may build from their sdist, in the sandbox (PYRELEASE_BUILD_ALLOW_SDISTS). */
+  readonly allowSdists?: readonly string[];
   /** How the build is contained (sandbox-probe.ts decides it once per worker); omitted: not contained. */
   readonly sandbox?: { readonly containment: Containment; readonly system: SystemDirs };
 }
@@ -83,6 +86,7 @@ export async function buildDistributions(req: BuildRequest): Promise<BuildResult
       const pipEnv = buildEnvironment(req.baseEnv ?? process.env, { home: ws.home, tmp: ws.tmp, version: req.version, ...pipIndex(req) });
       const built = await buildIsolated({
         containment, system, ws, python, env, pipEnv, deadline: started + req.timeoutMs, timeoutMs: req.timeoutMs, maxLogBytes: req.maxLogBytes, secrets,
+        sdists: { names: req.allowSdists ?? [], indexUrls: [req.pipIndexUrl ?? DEFAULT_INDEX_URL, ...(req.pipExtraIndexUrl === undefined ? [] : [req.pipExtraIndexUrl])] },
       });
       return { sdist: built.sdist, wheels: built.wheels, log: built.log, durationMs: Date.now() - started };
     }
