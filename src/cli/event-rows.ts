@@ -4,6 +4,7 @@ import type { RepoEvent } from '../core/events.js';
 import { inboxKey } from '../jobs/event-inbox.js';
 import type { EventJobData } from '../jobs/event-job.js';
 import { entryToJob } from '../jobs/inbox-pump.js';
+import { readableJobs, UNREADABLE_JOB_TEXT } from '../jobs/readable-jobs.js';
 import { rateLimitedWait } from '../jobs/throttle.js';
 import type { RateLimitedWait } from '../jobs/throttle.js';
 
@@ -21,7 +22,8 @@ export interface EventRow {
   readonly failedReason: string | null;
   /** A delayed job waiting out a forge's rate limit (jobs/throttle.ts). */
   readonly rateLimited: RateLimitedWait | null;
-  readonly createdAt: string;
+  /** null: a job that cannot be read (its stored JSON does not parse), so its time is not known either. */
+  readonly createdAt: string | null;
 }
 
 /** A one-line description of an event; `unreadable` for an entry whose payload did not parse. */
@@ -62,7 +64,13 @@ export async function eventRows(redis: RedisClient, prefix: string, queues: Read
   }
   for (const queue of queues) {
     for (const state of EVENT_STATES) {
-      for (const job of await queue.getJobs([state], 0, limit - 1)) {
+      for (const listed of await readableJobs(queue, [state], 0, limit - 1)) {
+        if (listed.unreadable) {
+          // Id and state only: a job written by hand may hold anything.
+          rows.push({ id: listed.id, state, queue: queue.name, repo: '?', what: 'unreadable', delivery: '', attempts: 0, failedReason: UNREADABLE_JOB_TEXT, rateLimited: null, createdAt: null });
+          continue;
+        }
+        const { job } = listed;
         rows.push({
           id: job.id ?? '',
           state,

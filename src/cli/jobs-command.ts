@@ -3,11 +3,12 @@ import { loadConfig } from '../config.js';
 import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { eventQueue } from '../jobs/event-queue.js';
 import { publishQueue, redisConnection } from '../jobs/queues.js';
-import { rateLimitedText, rateLimitedWait } from '../jobs/throttle.js';
+import { rateLimitedText } from '../jobs/throttle.js';
 import { DEFAULT_REDIS_URL, redisModeMismatch } from '../redis-client.js';
 import { selfHostedQueue } from '../selfhosted/self-hosted-queue.js';
 import { resolveRedisUrl } from '../redis-url.js';
 import { eventRows } from './event-rows.js';
+import { jobLine, jobRows } from './job-rows.js';
 import type { EventRow } from './event-rows.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
@@ -15,13 +16,13 @@ import type { CliIo } from './io.js';
 export const JOBS_USAGE = `usage: pyrelease jobs [--events] [--json] [--limit N]
 
 Lists publish and self-hosted tagging jobs, newest first, with their state, attempts and failure reason.
+A job whose stored data or options are not JSON (written into Redis by hand) is listed
+first as unreadable, with its id and state only.
   --events    instead, the webhooks: deliveries still in the inbox (state inbox: answered
               200, no worker has taken them yet) and the event jobs made from them
   --json      one JSON object per job
   --limit N   at most N jobs per state (default 50)
 `;
-
-const STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
 
 export async function jobsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -63,56 +64,13 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
       printEventRows(newestFirst(await eventRows(connection, config.queuePrefix, events, limit)), values.json, io);
       return EXIT_OK;
     }
-    const rows = [];
-    for (const state of STATES) {
-      for (const job of await queue.getJobs([state], 0, limit - 1)) {
-        rows.push({
-          id: job.id ?? '',
-          state,
-          repo: job.data.repo,
-          version: job.data.version,
-          sha: job.data.sha,
-          registries: job.data.registries,
-          attempts: job.attemptsMade,
-          failedReason: job.failedReason ?? null,
-          rateLimited: rateLimitedWait(state, job.progress),
-          createdAt: new Date(job.timestamp).toISOString(),
-          result: job.returnvalue ?? null,
-        });
-      }
-      // Self-hosted tagging: repo and release in the same columns; `outcome` says what
-      // happened (tagged, exists, conflict, skipped). Poll runs are left out.
-      for (const job of await tagging.getJobs([state], 0, limit - 1)) {
-        if (job.name !== 'tag' || !('release' in job.data)) continue;
-        const result = (job.returnvalue ?? null) as { outcome?: string; reason?: string } | null;
-        rows.push({
-          id: job.id ?? '',
-          state,
-          repo: `${job.data.platform}/${job.data.project}`,
-          version: job.data.release,
-          sha: job.data.pinnedSha ?? '',
-          registries: [] as string[],
-          attempts: job.attemptsMade,
-          failedReason: job.failedReason ?? null,
-          rateLimited: rateLimitedWait(state, job.progress),
-          createdAt: new Date(job.timestamp).toISOString(),
-          result,
-          outcome: result?.outcome ?? null,
-        });
-      }
-    }
-    newestFirst(rows);
+    const rows = await jobRows(queue, tagging, limit);
     if (values.json) {
       io.out(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
     } else if (rows.length === 0) {
       io.out('no jobs\n');
     } else {
-      for (const r of rows) {
-        const outcome = 'outcome' in r && r.outcome !== null ? `  outcome=${r.outcome}` : '';
-        const why = 'outcome' in r && r.result !== null && typeof r.result === 'object' && 'reason' in r.result && r.result.reason !== undefined ? `  ${String(r.result.reason)}` : '';
-        const reason = r.failedReason === null ? why : `  ${r.failedReason}`;
-        io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.version}  attempts=${r.attempts}${outcome}  ${r.id}${reason}${rateLimitedText(r.rateLimited)}\n`);
-      }
+      for (const r of rows) io.out(jobLine(r));
     }
     return EXIT_OK;
   } catch (error) {
@@ -125,8 +83,10 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
   }
 }
 
-function newestFirst<R extends { createdAt: string }>(rows: R[]): R[] {
-  return rows.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+/** Newest first; rows with no known time (unreadable jobs) before all of them. */
+function newestFirst<R extends { createdAt: string | null }>(rows: R[]): R[] {
+  const at = (r: R): string => r.createdAt ?? '\uffff';
+  return rows.sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0));
 }
 
 function printEventRows(rows: readonly EventRow[], json: boolean, io: CliIo): void {
@@ -140,6 +100,6 @@ function printEventRows(rows: readonly EventRow[], json: boolean, io: CliIo): vo
   }
   for (const r of rows) {
     const reason = r.failedReason === null ? '' : `  ${r.failedReason}`;
-    io.out(`${r.createdAt}  ${r.state.padEnd(9)}  ${r.repo} ${r.what}  attempts=${r.attempts}  delivery=${r.delivery}  ${r.id}${reason}${rateLimitedText(r.rateLimited)}\n`);
+    io.out(`${r.createdAt ?? '?'.padEnd(24)}  ${r.state.padEnd(9)}  ${r.repo} ${r.what}  attempts=${r.attempts}  delivery=${r.delivery}  ${r.id}${reason}${rateLimitedText(r.rateLimited)}\n`);
   }
 }

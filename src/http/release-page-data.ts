@@ -1,4 +1,6 @@
 import type { ErrorCode } from '../errors.js';
+import { readableJobs, UNREADABLE_JOB_TEXT } from '../jobs/readable-jobs.js';
+import type { ListableQueue } from '../jobs/readable-jobs.js';
 import { rateLimitedWait } from '../jobs/throttle.js';
 import type { RateLimitedWait } from '../jobs/throttle.js';
 
@@ -18,9 +20,7 @@ export interface JobLike {
 export type ReleaseState = 'active' | 'waiting' | 'delayed' | 'prioritized' | 'completed' | 'failed';
 const STATES: readonly ReleaseState[] = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'];
 
-export interface PublishQueueLike {
-  getJobs(types: ReleaseState[], start: number, end: number, asc: boolean): Promise<ReadonlyArray<JobLike | undefined>>;
-}
+export type PublishQueueLike = ListableQueue<JobLike>;
 
 export interface ReleaseFile {
   readonly filename: string;
@@ -37,7 +37,8 @@ export interface ReleaseRow {
   readonly sha: string;
   readonly registries: readonly string[];
   readonly state: ReleaseState;
-  readonly createdAt: string;
+  /** null on a job that cannot be read. */
+  readonly createdAt: string | null;
   readonly finishedAt: string | null;
   readonly attempts: number;
   readonly files: readonly ReleaseFile[];
@@ -45,6 +46,8 @@ export interface ReleaseRow {
   readonly rateLimited: RateLimitedWait | null;
   /** Why the last attempt failed (also on a delayed job that will be retried). */
   readonly failure: { readonly code: string | null; readonly reason: string; readonly hint: string } | null;
+  /** The job's stored data or options are not JSON: only its id and state are shown. */
+  readonly unreadable?: true;
 }
 
 export interface RepoReleases {
@@ -120,18 +123,47 @@ export function toRow(job: JobLike, state: ReleaseState): ReleaseRow {
   };
 }
 
+/** Where the jobs that cannot be read are grouped: they name no repository that could be trusted. */
+export const UNREADABLE_GROUP = '(jobs that cannot be read)';
+const UNREADABLE_HINT = 'Nothing in pyrelease writes such a job: someone or something wrote it into Redis by hand. Find out who can reach Redis; a worker fails the job once when it takes it, or remove it from /admin/queues.';
+
+function unreadableRow(jobId: string, state: ReleaseState): ReleaseRow {
+  return {
+    jobId,
+    repo: UNREADABLE_GROUP,
+    version: '?',
+    tag: null,
+    sha: '',
+    registries: [],
+    state,
+    createdAt: null,
+    finishedAt: null,
+    attempts: 0,
+    files: [],
+    rateLimited: null,
+    failure: { code: null, reason: UNREADABLE_JOB_TEXT, hint: UNREADABLE_HINT },
+    unreadable: true,
+  };
+}
+
 /**
  * The newest `limit` publish jobs, grouped per repository (the repository with the
- * newest job first, its jobs newest first). One range read per state.
+ * newest job first, its jobs newest first). One range read per state. Jobs that cannot
+ * be read come first, in a group of their own, with their id and state only.
  */
 export async function recentReleases(queue: PublishQueueLike, limit = 50): Promise<RepoReleases[]> {
-  const perState = await Promise.all(STATES.map(async (state) => (await queue.getJobs([state], 0, limit - 1, false)).flatMap((j) => (j === undefined ? [] : [{ job: j, state }]))));
-  const rows = perState
-    .flat()
+  const perState = await Promise.all(STATES.map(async (state) => (await readableJobs(queue, [state], 0, limit - 1, false)).map((listed) => ({ listed, state }))));
+  const unreadable: ReleaseRow[] = [];
+  const readable: Array<{ job: JobLike; state: ReleaseState }> = [];
+  for (const { listed, state } of perState.flat()) {
+    if (listed.unreadable) unreadable.push(unreadableRow(listed.id, state));
+    else readable.push({ job: listed.job, state });
+  }
+  const rows = readable
     .sort((a, b) => b.job.timestamp - a.job.timestamp)
     .slice(0, limit)
     .map(({ job, state }) => toRow(job, state));
-  const groups = new Map<string, ReleaseRow[]>();
+  const groups = new Map<string, ReleaseRow[]>(unreadable.length === 0 ? [] : [[UNREADABLE_GROUP, unreadable]]);
   for (const row of rows) groups.set(row.repo, [...(groups.get(row.repo) ?? []), row]);
   return [...groups.entries()].map(([repo, releases]) => ({ repo, releases }));
 }

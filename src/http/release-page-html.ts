@@ -27,7 +27,7 @@ function failureCell(row: ReleaseRow): string {
 function rowHtml(row: ReleaseRow): string {
   const tag = row.tag === null ? '' : escapeHtml(row.tag);
   return `<tr data-job="${escapeHtml(row.jobId)}"><td>${escapeHtml(row.version)}</td><td>${tag}</td><td><code>${escapeHtml(row.sha.slice(0, 12))}</code></td>`
-    + `<td class="state s-${escapeHtml(row.state)}">${escapeHtml(row.state)}</td><td>${escapeHtml(row.finishedAt ?? row.createdAt)}</td>`
+    + `<td class="state s-${escapeHtml(row.state)}">${escapeHtml(row.state)}</td><td>${escapeHtml(row.finishedAt ?? row.createdAt ?? '?')}</td>`
     + `<td>${filesCell(row)}</td><td>${failureCell(row)}</td></tr>`;
 }
 
