@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { afterEach, describe, expect, it } from 'vitest';
 import { addCommit, addPull } from '../fakes/fake-github-arrange.js';
@@ -6,10 +5,10 @@ import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
 import { redisBindings } from '../../src/jobs/publish-bindings.js';
 import { redisConnection } from '../../src/jobs/queues.js';
 import { githubService, INSTALLATION_ID } from '../helpers/github-service.js';
-import type { GithubService } from '../helpers/github-service.js';
 import { eventually, gitlabService } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
+import { githubPullRequest, gitlabMergeRequest, gitlabTagPush } from '../helpers/webhook-payloads.js';
 
 /**
  * Who may publish what, where, through the whole service: a maintainer with push rights
@@ -17,7 +16,6 @@ import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
  * another repository holds, and (on GitHub) to make the bot quote another repository.
  */
 const sha = (c: string) => c.repeat(40);
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 type Example = Record<string, unknown>;
 
 let closers: Array<() => Promise<void>> = [];
@@ -26,23 +24,6 @@ afterEach(async () => {
   closers = [];
 });
 
-function projectBlock(s: GitlabService) {
-  return { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
-}
-
-function tagPush(s: GitlabService, tag: string, at: string) {
-  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
-}
-
-function mergeRequest(s: GitlabService, iid: number, head: string) {
-  const base = fixture('merge-request');
-  const attrs = base['object_attributes'] as Record<string, unknown>;
-  return {
-    ...base,
-    project: projectBlock(s),
-    object_attributes: { ...attrs, iid, action: 'open', oldrev: null, source_branch: 'feature', target_branch: 'main', source_project_id: s.project.id, target_project_id: s.project.id, last_commit: { ...(attrs['last_commit'] as object), id: head } },
-  };
-}
 
 async function gitlab(publishers?: string): Promise<GitlabService> {
   const s = await gitlabService({ env: { PYRELEASE_JOB_ATTEMPTS: '3' }, ...(publishers === undefined ? {} : { publishers }) });
@@ -59,7 +40,7 @@ describe('GitLab: a repository publishes only where and what the operator allows
     await s.commitFixture('feature', sha('2'), 'bump', 'setuptools-static', '1.5.0');
     addMergeRequest(s.project, 5, [sha('2')]);
 
-    await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')));
+    await s.send('Merge Request Hook', gitlabMergeRequest(s.project, 5, sha('2')));
     const note = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'MergeRequest'), 20_000, 'the MR note');
     expect(note.body).toContain('may not publish to');
     expect(note.body).toContain('publishers.fake');
@@ -67,7 +48,7 @@ describe('GitLab: a repository publishes only where and what the operator allows
 
     await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
     s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
-    await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')));
+    await s.send('Tag Push Hook', gitlabTagPush(s.project, 'v1.4.0', sha('a')));
     const failure = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'Commit' && n.body.includes('publishers.fake')), 30_000, 'the release failure');
     expect(failure.body).toContain('may not publish to');
     expect(s.project.statuses.at(-1)?.status).toBe('failed');
@@ -84,7 +65,7 @@ describe('GitLab: a repository publishes only where and what the operator allows
 
     await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
     s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
-    await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')));
+    await s.send('Tag Push Hook', gitlabTagPush(s.project, 'v1.4.0', sha('a')));
     const failure = await eventually(() => s.project.notes.find((n) => n.noteable.type === 'Commit' && n.body.includes('failed')), 90_000, 'the failure comment');
     // The report escapes Markdown; read it as the maintainer sees it.
     const shown = failure.body.replaceAll('\\', '');
@@ -99,20 +80,6 @@ describe('GitLab: a repository publishes only where and what the operator allows
 
 const byEvent = (name: string): Example[] => ((examples as unknown as Array<{ name: string; examples: Example[] }>).find((e) => e.name === name)?.examples ?? []);
 
-function pullRequest(s: GithubService, number: number, head: string): Example {
-  const base = byEvent('pull_request').find((e) => e['action'] === 'opened') ?? {};
-  const pr = base['pull_request'] as Example;
-  const pushBase = (byEvent('push')[0]?.['repository'] ?? {}) as Example;
-  const repo = { ...pushBase, id: s.repo.id, name: s.repo.name, full_name: `${s.repo.owner}/${s.repo.name}`, default_branch: 'main', owner: { ...(pushBase['owner'] as Example), login: s.repo.owner } };
-  return {
-    ...base,
-    action: 'opened',
-    number,
-    pull_request: { ...pr, number, head: { ...(pr['head'] as Example), ref: 'feature', sha: head, repo }, base: { ...(pr['base'] as Example), ref: 'main', repo } },
-    repository: repo,
-    installation: { id: INSTALLATION_ID, node_id: 'x' },
-  };
-}
 
 describe('GitHub: a pull request cannot make the bot read another repository of the installation', () => {
   it.each([
@@ -128,7 +95,7 @@ describe('GitHub: a pull request cannot make the bot read another repository of 
     await s.commitFixture('feature', sha('2'), 'extend', 'setuptools-static', '1.5.0', `_extends = "${target}"\nregistries = ["fake"]`);
     addPull(s.repo, 9, [sha('2')]);
 
-    await s.send('pull_request', pullRequest(s, 9, sha('2')));
+    await s.send('pull_request', githubPullRequest(s.repo, 9, sha('2')));
     const comment = await eventually(() => s.repo.issueComments.find((c) => c.on === 9), 30_000, 'the PR comment');
     expect(comment.body).toContain('_extends');
     expect(comment.body).toContain('`.github`');

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { sharedPacing } from '../../src/platforms/github/shared-pacing.js';
 import { connectionFor, keySlot, openFailFast, redisModeMismatch } from '../../src/redis-client.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
+import { gitlabMergeRequest, gitlabTagPush } from '../helpers/webhook-payloads.js';
 import { freePort } from '../helpers/redis-server.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { arrangeLoweringMergeRequest, eventually, gitlabService } from '../helpers/gitlab-service.js';
@@ -40,23 +41,6 @@ async function onCluster(split: boolean): Promise<GitlabService> {
   return gitlabService({ split, env: { REDIS_URL: await cluster.urlNotOwning(prefix), PYRELEASE_REDIS_CLUSTER: 'true', PYRELEASE_QUEUE_PREFIX: prefix } });
 }
 
-function projectBlock(s: GitlabService) {
-  return { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
-}
-
-function tagPush(s: GitlabService, tag: string, at: string) {
-  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
-}
-
-function mergeRequest(s: GitlabService, iid: number, head: string) {
-  const base = fixture('merge-request');
-  const attrs = base['object_attributes'] as Record<string, unknown>;
-  return {
-    ...base,
-    project: projectBlock(s),
-    object_attributes: { ...attrs, iid, action: 'open', oldrev: null, source_branch: 'feature', target_branch: 'main', source_project_id: s.project.id, target_project_id: s.project.id, last_commit: { ...(attrs['last_commit'] as object), id: head } },
-  };
-}
 
 /** Keys of the prefix on each node: all of them must sit on the node that owns its slot. */
 async function keysByNode(prefix: string): Promise<Map<string, number>> {
@@ -81,9 +65,9 @@ describe('on a Redis Cluster (PYRELEASE_REDIS_CLUSTER=true, REDIS_URL a node tha
     s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
 
     const key = `cluster-${randomBytes(4).toString('hex')}`;
-    const first = await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key });
+    const first = await s.send('Tag Push Hook', gitlabTagPush(s.project, 'v1.4.0', sha('a')), { 'idempotency-key': key });
     expect(first).toMatchObject({ status: 200, body: { status: 'queued' } });
-    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')), { 'idempotency-key': key })).body).toEqual({ status: 'duplicate' });
+    expect((await s.send('Tag Push Hook', gitlabTagPush(s.project, 'v1.4.0', sha('a')), { 'idempotency-key': key })).body).toEqual({ status: 'duplicate' });
 
     const release = await eventually(() => s.project.releases.get('v1.4.0'), 90_000, 'the GitLab release');
     expect(release.links.map((l) => l.url)).toEqual([`${s.index.simpleUrl}sample-static/`]);
@@ -107,8 +91,8 @@ describe('on a Redis Cluster (PYRELEASE_REDIS_CLUSTER=true, REDIS_URL a node tha
     const s = svc;
     await arrangeLoweringMergeRequest(s);
 
-    expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);
-    expect((await s.send('Merge Request Hook', mergeRequest(s, 5, sha('2')))).status).toBe(200);
+    expect((await s.send('Merge Request Hook', gitlabMergeRequest(s.project, 5, sha('2')))).status).toBe(200);
+    expect((await s.send('Merge Request Hook', gitlabMergeRequest(s.project, 5, sha('2')))).status).toBe(200);
     await eventually(() => (s.project.statuses.filter((st) => st.sha === sha('2') && st.status === 'failed').length === 2 ? true : undefined), 20_000, 'two failed statuses');
 
     // The CLI reads the same cluster: both deliveries, each an event job run to the end.
@@ -202,7 +186,7 @@ describe('with PYRELEASE_REDIS_WAIT_REPLICAS=1, on a cluster whose masters have 
     const prefix = `{pyrelease-wait-${randomBytes(4).toString('hex')}}`;
     svc = await gitlabService({ env: { REDIS_URL: await replicated.urlNotOwning(prefix), PYRELEASE_REDIS_CLUSTER: 'true', PYRELEASE_QUEUE_PREFIX: prefix, PYRELEASE_REDIS_WAIT_REPLICAS: '1' } });
     const s = svc;
-    const push = () => ({ ...fixture('push'), ref: 'refs/heads/main', before: '0'.repeat(40), after: sha('c'), checkout_sha: sha('c'), project_id: s.project.id, project: projectBlock(s), commits: [] });
+    const push = () => ({ ...fixture('push'), ref: 'refs/heads/main', before: '0'.repeat(40), after: sha('c'), checkout_sha: sha('c'), project_id: s.project.id, project: gitlabTagPush(s.project, 'v0', sha('c'))['project'], commits: [] });
     expect(await s.send('Push Hook', push())).toMatchObject({ status: 200, body: { status: 'queued' } });
 
     // The other masters keep their replicas: a WAIT sent anywhere but the prefix's master would still count one.

@@ -6,7 +6,7 @@ import { eventually } from '../helpers/gitlab-service.js';
 import { arrangeReleaseAndChanges, RELEASE_FILES, uploadsPerFile } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
-import { githubTagPush, gitlabTagPush, percentile, sha } from './helpers/payloads.js';
+import { githubTagPush, gitlabTagPush, percentile, sha } from '../helpers/webhook-payloads.js';
 
 let h: BothForges | undefined;
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { eventually } from '../helpers/gitlab-service.js';
 import { arrangeReleaseAndChanges, commentsPerChange, onceEach, RELEASE_FILES, uploadsPerFile } from './helpers/arrange.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { BothForges } from './helpers/both-forges.js';
-import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './helpers/payloads.js';
+import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from '../helpers/webhook-payloads.js';
 
 let h: BothForges | undefined;
 afterAll(async () => {

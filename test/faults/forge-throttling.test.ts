@@ -9,7 +9,7 @@ import { arrangeReleaseAndChanges, assertEverythingOnce } from './helpers/arrang
 import { bothForges } from './helpers/both-forges.js';
 import type { BothForges } from './helpers/both-forges.js';
 import { deliveriesFor, send } from './helpers/deliveries.js';
-import { sha } from './helpers/payloads.js';
+import { sha } from '../helpers/webhook-payloads.js';
 
 let h: BothForges | undefined;
 afterAll(async () => {

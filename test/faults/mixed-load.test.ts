@@ -9,7 +9,7 @@ import { addPull, addTag as addGithubTag } from '../fakes/fake-github-arrange.js
 import { eventually } from '../helpers/gitlab-service.js';
 import { bothForges } from './helpers/both-forges.js';
 import type { Answer, BothForges } from './helpers/both-forges.js';
-import { githubIgnored, githubPullRequest, githubTagPush, gitlabIgnored, gitlabMergeRequest, gitlabTagPush, percentile, sha } from './helpers/payloads.js';
+import { githubIgnored, githubPullRequest, githubTagPush, gitlabIgnored, gitlabMergeRequest, gitlabTagPush, percentile, sha } from '../helpers/webhook-payloads.js';
 
 const SENDERS = 8;
 const DURATION_MS = 20_000;

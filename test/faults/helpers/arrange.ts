@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { FakeIndex } from '../../fakes/fake-index.js';
 import { eventually } from '../../helpers/gitlab-service.js';
 import type { BothForges } from './both-forges.js';
-import { sha } from './payloads.js';
+import { sha } from '../../helpers/webhook-payloads.js';
 
 /**
  * One release per forge (v1.4.0: GitLab at sha a, GitHub at sha 1) and `changeRequests`

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { eventually } from '../../helpers/gitlab-service.js';
 import { arrangeReleaseAndChanges } from './arrange.js';
 import type { Answer, BothForges } from './both-forges.js';
-import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from './payloads.js';
+import { githubPullRequest, githubTagPush, gitlabMergeRequest, gitlabTagPush, sha } from '../../helpers/webhook-payloads.js';
 
 /** One webhook delivery as a forge would send it, with its own delivery id. */
 export interface Delivery {

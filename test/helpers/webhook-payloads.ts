@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import examples from '@octokit/webhooks-examples' with { type: 'json' };
-import type { FakeRepo } from '../../fakes/fake-github-state.js';
-import type { FakeProject } from '../../fakes/fake-gitlab-state.js';
-import { INSTALLATION_ID } from './both-forges.js';
+import type { FakeRepo } from '../fakes/fake-github-state.js';
+import type { FakeProject } from '../fakes/fake-gitlab-state.js';
+import { INSTALLATION_ID } from './github-service.js';
 
 // Webhook bodies built from GitLab's documented examples and @octokit/webhooks-examples,
-// pointed at the fakes' project / repository (as the e2e suites do).
+// pointed at the fakes' project / repository: shared by the e2e and fault suites.
 type Example = Record<string, unknown>;
-const gitlabFixture = (name: string): Example => JSON.parse(readFileSync(new URL(`../../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Example;
+const gitlabFixture = (name: string): Example => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Example;
 const byEvent = (name: string): Example[] => (examples as unknown as Array<{ name: string; examples: Example[] }>).find((e) => e.name === name)?.examples ?? [];
 
 export const sha = (c: string): string => c.repeat(40);
