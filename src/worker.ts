@@ -59,7 +59,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       bindings: redisBindings(connection, config.queuePrefix),
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
       platformFor: options.platformFor ?? (() => Promise.resolve(null)),
-      build: decision.kind === 'off' ? uncontainedBuild(decision, log) : buildDistributions,
+      // PYRELEASE_BUILD_ALLOW_SDISTS goes on each request: buildSettings' type (src/jobs/publish-processor.ts) has no room for it yet.
+      build: decision.kind === 'off' ? uncontainedBuild(decision, log) : (req) => buildDistributions({ ...req, allowSdists: config.buildAllowSdists }),
       buildSettings: {
         isolation: config.buildIsolation,
         timeoutMs: config.buildTimeoutMs,
