@@ -59,14 +59,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       bindings: redisBindings(connection, config.queuePrefix),
       ...(options.gitlabUrl === undefined ? {} : { gitlabUrl: options.gitlabUrl }),
       platformFor: options.platformFor ?? (() => Promise.resolve(null)),
-      // PYRELEASE_BUILD_ALLOW_SDISTS goes on each request: buildSettings' type (src/jobs/publish-processor.ts) has no room for it yet.
-      build: decision.kind === 'off' ? uncontainedBuild(decision, log) : (req) => buildDistributions({ ...req, allowSdists: config.buildAllowSdists }),
+      build: decision.kind === 'off' ? uncontainedBuild(decision, log) : buildDistributions,
       buildSettings: {
         isolation: config.buildIsolation,
         timeoutMs: config.buildTimeoutMs,
         maxLogBytes: 1024 * 1024,
         ...(decision.kind === 'contained' ? { sandbox: { containment: decision.containment, system: decision.system } } : {}),
         ...(config.buildPipIndexUrl === undefined ? {} : { pipIndexUrl: config.buildPipIndexUrl }),
+        allowSdists: config.buildAllowSdists,
       },
       ports: {
         credentials: (target) => credentialsFor(target.name, env, config.pypirc),
