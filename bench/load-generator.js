@@ -7,7 +7,7 @@
 // measured phase. Every phase is bounded twice: by time and by a request count.
 // Per-request latency is hrtime from just before http.request until the whole answer
 // was read.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -15,10 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 const TAG_PUSH_FIXTURE = new URL('../test/fixtures/gitlab/tag-push.json', import.meta.url);
 const TAG_SLOT = '@@PYRELEASE_BENCH_TAG@@';
+const SHA_SLOT = '@@PYRELEASE_BENCH_SHA@@';
 
 /**
  * Request kinds: name -> (options) -> (sender, seq) -> { headers, body }. Each request
- * must be a new delivery (its own delivery id) so that the service really enqueues it.
+ * must be a new delivery so that the service really enqueues it: its own delivery id,
+ * and its own body, since pyrelease also deduplicates GitHub deliveries by the body's
+ * digest (the HMAC does not cover X-GitHub-Delivery, so a replay can change it).
  */
 export const REQUEST_KINDS = {
   // GitLab's documented Tag Push Hook example, with a new Idempotency-Key and tag each time.
@@ -39,24 +42,54 @@ export const REQUEST_KINDS = {
     });
   },
   // The first push example of @octokit/webhooks-examples (a tag push, refs/tags/simple-tag),
-  // as GitHub sends it: signed with X-Hub-Signature-256, a new X-GitHub-Delivery each time.
-  // The body stays the same: pyrelease's job id comes from the delivery id, so each request
-  // is still a new job; the signature, over the same body, is computed once.
+  // as GitHub sends it: signed with X-Hub-Signature-256, a new X-GitHub-Delivery each time,
+  // and, as real deliveries differ, a commit of its own each time (`after` and
+  // `head_commit.id`: run id, sender, sequence number). Those two fields are moved to the
+  // end of the JSON (key order means nothing to a JSON reader), so the signature's hash
+  // state after the fixed 6 KB before them is computed once and each request hashes only
+  // its last few hundred bytes: the generator's cost stays that of the same-body requests.
   'github-push': (options) => {
-    const body = JSON.stringify(githubPushExample());
-    const signature = `sha256=${createHmac('sha256', options.secret).update(body).digest('hex')}`;
-    return () => ({
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'GitHub-Hookshot/bench',
-        'x-github-event': 'push',
-        'x-github-delivery': randomUUID(),
-        'x-hub-signature-256': signature,
-      },
-      body,
-    });
+    const { after: _after, head_commit: headCommit, ...rest } = githubPushExample();
+    const json = JSON.stringify({ ...rest, head_commit: { ...headCommit, id: SHA_SLOT }, after: SHA_SLOT });
+    const cut = json.indexOf(SHA_SLOT);
+    const prefix = json.slice(0, cut);
+    const suffix = json.slice(cut).split(SHA_SLOT);
+    const sign = prefixSigner(options.secret, prefix);
+    return (sender, seq) => {
+      const tail = suffix.join(commitSha(options.runId, sender, seq));
+      return {
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/bench',
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': `sha256=${sign(tail)}`,
+        },
+        body: prefix + tail,
+      };
+    };
   },
 };
+
+/** A 40-hex commit sha unique to (run, sender, seq): the run id is 12 hex digits (6 random bytes). */
+export function commitSha(runId, sender, seq) {
+  const run = /^[0-9a-f]{12}$/.test(runId) ? runId : createHash('sha256').update(runId).digest('hex').slice(0, 12);
+  return `${run}${sender.toString(16).padStart(4, '0')}${seq.toString(16).padStart(24, '0')}`;
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) of `prefix + tail` for many tails. Node's Hmac cannot be copied
+ * and its Hash can, so HMAC is spelt out: the inner hash after the key block and the
+ * prefix, and the outer hash after its key block, are computed once and copied per call.
+ */
+export function prefixSigner(secret, prefix) {
+  const key = Buffer.alloc(64);
+  const raw = Buffer.from(secret, 'utf8');
+  (raw.length > 64 ? createHash('sha256').update(raw).digest() : raw).copy(key);
+  const inner = createHash('sha256').update(key.map((b) => b ^ 0x36)).update(prefix);
+  const outer = createHash('sha256').update(key.map((b) => b ^ 0x5c));
+  return (tail) => outer.copy().update(inner.copy().update(tail).digest()).digest('hex');
+}
 
 /** The first push example that is not a deletion: what the 'github-push' request sends. */
 export function githubPushExample() {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyGithubSignature } from '../../src/platforms/github/webhook-signature.js';
 
@@ -5,6 +6,8 @@ import { verifyGithubSignature } from '../../src/platforms/github/webhook-signat
 type BuildRequest = (sender: number, seq: number) => { headers: Record<string, string>; body: string };
 interface LoadGenerator {
   REQUEST_KINDS: Record<string, (options: { secret: string; runId: string }) => BuildRequest>;
+  githubPushExample(): Record<string, unknown> & { head_commit: Record<string, unknown> };
+  prefixSigner(secret: string, prefix: string): (tail: string) => string;
 }
 interface ReadmeSection {
   replaceBlock(readme: string, name: string, generated: string): string | null;
@@ -26,6 +29,39 @@ describe('github-push request kind', () => {
       expect(verifyGithubSignature(r?.headers['x-hub-signature-256'], body, ['other'])).toEqual({ ok: false, reason: 'mismatch' });
       expect((JSON.parse(body.toString('utf8')) as { ref: string; deleted: boolean }).deleted).toBe(false);
     }
+  });
+});
+
+describe('every request is a new delivery, body included', () => {
+  // pyrelease deduplicates GitHub deliveries by the body's digest as well as by
+  // X-GitHub-Delivery: a bench that sent one body under fresh ids measured the duplicate path.
+  it('github-push: each request carries a commit of its own, in both runs and senders, and only that differs from the example', () => {
+    const example = generator.githubPushExample();
+    const bodies: string[] = [];
+    for (const runId of ['a1b2c3d4e5f6', 'f6e5d4c3b2a1']) {
+      const build = generator.REQUEST_KINDS['github-push']?.({ secret: 'bench-secret', runId });
+      for (const sender of [0, 1, 49]) for (const seq of [0, 1, 2, 70_000]) bodies.push(build?.(sender, seq).body ?? '');
+    }
+    expect(new Set(bodies).size).toBe(bodies.length);
+    const shas = bodies.map((b) => JSON.parse(b) as { after: string; head_commit: { id: string } });
+    for (const [i, p] of shas.entries()) {
+      expect(p.after).toMatch(/^[0-9a-f]{40}$/);
+      expect(p.head_commit.id).toBe(p.after);
+      expect({ ...p, after: example['after'], head_commit: { ...p.head_commit, id: example.head_commit['id'] } }).toEqual(example);
+      expect(bodies[i]?.length).toBe(JSON.stringify(example).length);
+    }
+  });
+
+  it('gitlab-tag-push: a body and an Idempotency-Key of its own per request', () => {
+    const build = generator.REQUEST_KINDS['gitlab-tag-push']?.({ secret: 't', runId: 'r1' });
+    const requests = [0, 1, 2].flatMap((sender) => [0, 1, 2].map((seq) => build?.(sender, seq)));
+    expect(new Set(requests.map((r) => r?.body)).size).toBe(9);
+    expect(new Set(requests.map((r) => r?.headers['idempotency-key'])).size).toBe(9);
+  });
+
+  it.each([['a short key', 'bench-secret'], ['a key longer than the block', 'k'.repeat(100)], ['no key', '']])('prefixSigner is HMAC-SHA256 with %s', (_name, key) => {
+    const sign = generator.prefixSigner(key, 'fixed part, ');
+    for (const tail of ['', 'one', 'x'.repeat(300)]) expect(sign(tail)).toBe(createHmac('sha256', key).update(`fixed part, ${tail}`).digest('hex'));
   });
 });
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubService } from '../helpers/github-service.js';
 
 // bench/ is plain JS without type declarations: load it by URL and state the shape we use.
 interface LoadResult {
@@ -101,5 +102,20 @@ describe('bench load generator', () => {
     [[7], 0.5, 7],
   ])('nearest-rank percentile of %j at %d is %d', (sorted, q, expected) => {
     expect(percentile(sorted, q)).toBe(expected);
+  });
+});
+
+describe('github-push against pyrelease itself', () => {
+  // The bench's GitHub rows are meant to measure new deliveries. pyrelease also
+  // deduplicates GitHub deliveries by the body's digest, so one body under fresh delivery
+  // ids was queued once and answered "duplicate" after that.
+  it('every request is queued as a new delivery', async () => {
+    const s = await githubService({ runWorkers: false });
+    try {
+      const r = await runLoad({ url: s.service.url, path: '/api/github/webhooks', senders: 4, requests: 120, durationMs: 20_000, warmupMs: 0, secret: s.secret, request: 'github-push' });
+      expect({ requests: r.requests, ok: r.ok, queued: r.queued }).toEqual({ requests: 120, ok: 120, queued: 120 });
+    } finally {
+      await s.close();
+    }
   });
 });
