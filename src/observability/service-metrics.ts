@@ -2,12 +2,19 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FileResult } from '../publishing/publish.js';
 import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { Registry } from './metrics.js';
+import { readableJobs } from '../jobs/readable-jobs.js';
+import type { ListableQueue } from '../jobs/readable-jobs.js';
 
 /** What the metrics need of a BullMQ Queue: one count call, and the oldest waiting job. */
-export interface QueueProbe {
+export interface QueueProbe extends ListableQueue<{ readonly timestamp: number }> {
   readonly name: string;
   getJobCounts(): Promise<Record<string, number>>;
-  getJobs(types: ['wait'], start: number, end: number, asc: boolean): Promise<ReadonlyArray<{ readonly timestamp: number } | undefined>>;
+}
+
+/** The oldest waiting job; one whose stored JSON does not parse has no age to give, but must not take the scrape down. */
+async function oldestWaiting(q: QueueProbe): Promise<{ readonly timestamp: number } | undefined> {
+  const [first] = await readableJobs(q, ['wait'], 0, 0, true);
+  return first === undefined || first.unreadable ? undefined : first.job;
 }
 
 export interface ServiceMetrics {
@@ -85,7 +92,7 @@ export function createServiceMetrics(options: { queues: readonly QueueProbe[]; i
         Promise.all(
           options.queues.map(async (q) => {
             const counts = await q.getJobCounts();
-            const head = (counts['waiting'] ?? 0) > 0 ? (await q.getJobs(['wait'], 0, 0, true))[0] : undefined;
+            const head = (counts['waiting'] ?? 0) > 0 ? await oldestWaiting(q) : undefined;
             return { name: q.name, counts, age: age(head?.timestamp) };
           }),
         ),

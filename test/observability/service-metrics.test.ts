@@ -8,7 +8,9 @@ function probe(name: string, waiting: number, headTimestamp: number | null): Que
   return {
     name,
     getJobCounts: async () => ({ waiting, active: 0 }),
-    getJobs: async () => (headTimestamp === null ? [] : [{ timestamp: headTimestamp }]),
+    getRanges: async () => (headTimestamp === null ? [] : ['1']),
+    getJob: async () => (headTimestamp === null ? undefined : { timestamp: headTimestamp }),
+    getJobState: async () => 'waiting',
   };
 }
 
@@ -16,6 +18,21 @@ function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+describe('a waiting job whose stored JSON does not parse', () => {
+  it('leaves the scrape up, with the queue\'s counts, and no age for that queue', async () => {
+    const broken: QueueProbe = {
+      ...probe('publish', 1, NOW - 5_000),
+      getJob: () => Promise.reject(new SyntaxError('Unexpected token p in JSON')),
+    };
+    const metrics = createServiceMetrics({ queues: [broken, probe('events', 1, NOW - 2_000)], now: () => NOW });
+    const text = await metrics.render();
+    metrics.close();
+    expect(sample(text, 'pyrelease_queues_up')).toBe(1);
+    expect(sample(text, 'pyrelease_queue_oldest_waiting_seconds{queue="events"}')).toBe(2);
+    expect(text).not.toContain('Unexpected token');
+  });
+});
 
 describe('the event inbox in /metrics', () => {
   it('counts the inbox and lets its oldest entry set the event queues\' oldest waiting age', async () => {
