@@ -40,6 +40,13 @@ function repository(r: FakeRepo): Example {
   return { ...base, id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: 'main', owner: { ...(base['owner'] as Example), login: r.owner } };
 }
 
+// Two GitHub events are never byte-identical: each carries the time it happened (a
+// push's head_commit.timestamp, a pull request's updated_at), and the service drops a
+// signed body it has seen under another delivery id as a replay. So each call stamps a
+// time of its own; a delivery sent again reuses its payload, as a redelivery does.
+let eventClock = Date.UTC(2026, 0, 1);
+const nextEventTime = (): string => new Date((eventClock += 1000)).toISOString();
+
 export function githubTagPush(r: FakeRepo, tag: string, at: string): Example {
   const base = byEvent('push')[0] ?? {};
   return {
@@ -51,7 +58,7 @@ export function githubTagPush(r: FakeRepo, tag: string, at: string): Example {
     deleted: false,
     base_ref: null,
     commits: [],
-    head_commit: { ...(base['head_commit'] as Example), id: at, message: 'release' },
+    head_commit: { ...(base['head_commit'] as Example), id: at, message: 'release', timestamp: nextEventTime() },
     repository: repository(r),
     installation: { id: INSTALLATION_ID, node_id: 'x' },
   };
@@ -65,7 +72,7 @@ export function githubPullRequest(r: FakeRepo, number: number, head: string): Ex
     ...base,
     action: 'opened',
     number,
-    pull_request: { ...pr, number, head: { ...(pr['head'] as Example), ref: 'feature', sha: head, repo }, base: { ...(pr['base'] as Example), ref: 'main', repo } },
+    pull_request: { ...pr, number, updated_at: nextEventTime(), head: { ...(pr['head'] as Example), ref: 'feature', sha: head, repo }, base: { ...(pr['base'] as Example), ref: 'main', repo } },
     repository: repo,
     installation: { id: INSTALLATION_ID, node_id: 'x' },
   };
