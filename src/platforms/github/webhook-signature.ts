@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Hmac } from 'node:crypto';
+import { streamingHmac } from '../streaming-hmac.js';
 
 /**
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` against one or more
@@ -37,23 +38,10 @@ export function startGithubSignature(header: string | readonly string[] | undefi
   if (hex === undefined) return { ok: false, reason: 'malformed' };
   const hmacs: Hmac[] = secrets.filter((s) => s !== '').map((secret) => createHmac('sha256', secret));
   if (hmacs.length === 0) return { ok: false, reason: 'no-secret' };
-  const given = Buffer.from(hex, 'hex');
-  let done = false;
+  const stream = streamingHmac(hmacs, [Buffer.from(hex, 'hex')]);
   return {
     ok: true,
-    check: {
-      update: (chunk) => {
-        for (const h of hmacs) h.update(chunk);
-      },
-      result: () => {
-        // An Hmac digests once; a second question is a bug of the caller's, answered no.
-        if (done) return { ok: false, reason: 'mismatch' };
-        done = true;
-        let matched = false;
-        for (const h of hmacs) matched = timingSafeEqual(given, h.digest()) || matched;
-        return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
-      },
-    },
+    check: { update: (chunk) => stream.update(chunk), result: () => (stream.matches() ? { ok: true } : { ok: false, reason: 'mismatch' }) },
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Hmac } from 'node:crypto';
+import { streamingHmac } from '../streaming-hmac.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -135,25 +136,10 @@ function startSignature(
   // No usable key could ever match: decided now rather than after reading the body.
   if (keys.length === 0) return { ok: false, reason: 'mismatch' };
   const hmacs: Hmac[] = keys.map((key) => createHmac('sha256', key).update(`${id}.${timestamp}.`));
-  let done = false;
+  const stream = streamingHmac(hmacs, candidates);
   return {
     ok: true,
-    check: {
-      update: (chunk) => {
-        for (const h of hmacs) h.update(chunk);
-      },
-      result: () => {
-        // An Hmac digests once; a second question is a bug of the caller's, answered no.
-        if (done) return { ok: false, reason: 'mismatch' };
-        done = true;
-        let matched = false;
-        for (const h of hmacs) {
-          const expected = h.digest();
-          for (const candidate of candidates) matched = timingSafeEqual(candidate, expected) || matched;
-        }
-        return matched ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' };
-      },
-    },
+    check: { update: (chunk) => stream.update(chunk), result: () => (stream.matches() ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' }) },
   };
 }
 
