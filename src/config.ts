@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseGithubSettings } from './platforms/github/github-settings.js';
+import { parseAllowPlainHttp, transportContext, transportVerdict } from './platforms/plain-http-policy.js';
 import type { GithubSettings } from './platforms/github/github-settings.js';
 
 /**
@@ -57,7 +58,18 @@ export const SETTINGS = {
   githubWebhookSecret: setting('WEBHOOK_SECRET', z.string().optional(), 'GitHub App webhook secrets, comma-separated (rotation). Probot\'s "development" fallback is refused with NODE_ENV=production.', true),
   githubAppSlug: setting('APP_SLUG', z.string().optional(), 'GitHub App slug: the bot that writes comments is `<slug>[bot]`.'),
   gheHost: setting('GHE_HOST', z.string().optional(), 'GitHub Enterprise Server host (and :port); unset: github.com.'),
-  gheProtocol: setting('GHE_PROTOCOL', z.string().optional(), 'https (default) or http for GHE_HOST; http is refused with NODE_ENV=production.'),
+  gheProtocol: setting('GHE_PROTOCOL', z.string().optional(), 'https (default) or http for GHE_HOST; plain http follows PYRELEASE_ALLOW_PLAIN_HTTP.'),
+  allowPlainHttp: setting(
+    'PYRELEASE_ALLOW_PLAIN_HTTP',
+    z
+      .string()
+      .optional()
+      .transform((v) => parseAllowPlainHttp(v))
+      .refine((v) => v !== null, 'must be a comma-separated list of gitlab, github')
+      // A string, so config check shows the forges rather than a count.
+      .transform((v) => (v === null || v.size === 0 ? undefined : [...v].sort().join(','))),
+    'Forges (gitlab, github) that may be reached over plain http beyond this machine even with NODE_ENV=production; warned about at start. Loopback http is always allowed.',
+  ),
   nodeEnv: setting('NODE_ENV', z.string().optional(), 'production turns on the strict checks of secrets and protocols.'),
   webhookMaxBodyBytes: setting('PYRELEASE_WEBHOOK_MAX_BODY_BYTES', z.coerce.number().int().min(1024).default(25 * 1024 * 1024), 'Largest webhook body accepted (413 above it, refused before it is read).'),
   webhookBodyBudgetBytes: setting(
@@ -167,6 +179,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   // src/http/body-budget.ts), or it would be refused forever instead of when busy.
   if (errors.length === 0 && (values['webhookBodyBudgetBytes'] as number) < (values['webhookMaxBodyBytes'] as number) + 4 * 1024 * 1024) {
     errors.push('PYRELEASE_WEBHOOK_BODY_BUDGET_BYTES: must be at least PYRELEASE_WEBHOOK_MAX_BODY_BYTES + 4 MiB (4194304)');
+  }
+  // GitLab's URL under the transport policy both forges share (GitHub's is checked with its group below).
+  if (errors.length === 0) {
+    const verdict = transportVerdict('gitlab', new URL(values['gitlabUrl'] as string), transportContext(env));
+    if (verdict.kind === 'refuse') errors.push(verdict.message);
   }
   // The GitHub App's settings only make sense together: checked as a group.
   const github = parseGithubSettings(env);

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { ServerConfig } from '../server-config.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from './io.js';
 import type { CliIo } from './io.js';
-import { loadSettings } from './load-settings.js';
+import { forgeTransportWarnings, loadSettings } from './load-settings.js';
 
 export const CONFIG_USAGE = `usage: pyrelease config check
 
@@ -15,7 +15,7 @@ Exit status: 0 valid (warnings or not), 1 invalid, 2 usage error.
 
 /** Settings that are valid but will bite in some deployments: printed, exit status unchanged. */
 export function configWarnings(config: Config): string[] {
-  const warnings: string[] = [];
+  const warnings: string[] = forgeTransportWarnings(config);
   // On a cluster (PYRELEASE_REDIS_CLUSTER) loadConfig already refuses such a prefix.
   if (!hasHashTag(config.queuePrefix)) {
     warnings.push(
@@ -48,7 +48,8 @@ export async function configCommand(args: readonly string[], io: CliIo): Promise
     io.err(CONFIG_USAGE);
     return EXIT_USAGE;
   }
-  const settings = await loadSettings(io);
+  // Its warnings go in the report below, not to stderr as at start.
+  const settings = await loadSettings(io, { announce: false });
   if (!settings.ok) return EXIT_INVALID;
   io.out(renderEffectiveConfig(settings.config, settings.server));
   return EXIT_OK;

@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { loadSettings } from '../../src/cli/load-settings.js';
 import { hasHashTag } from '../../src/config.js';
 import { captureIo } from '../helpers/cli-io.js';
 
@@ -83,5 +85,53 @@ describe('pyrelease config check', () => {
 
   it('exits 2 without the check verb', async () => {
     expect((await run({}, ['config'])).code).toBe(2);
+  });
+});
+
+describe('pyrelease config check: plain http to a forge (one policy for both)', () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const forges = {
+    gitlab: (protocol: string, host: string) => ({ GITLAB_URL: `${protocol}://${host}`, GITLAB_TOKEN: 'glpat-x' }),
+    github: (protocol: string, host: string) => ({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 's3cret', GHE_HOST: host, GHE_PROTOCOL: protocol }),
+  };
+  const setting = { gitlab: 'GITLAB_URL', github: 'GHE_PROTOCOL=http' };
+
+  for (const forge of ['gitlab', 'github'] as const) {
+    it(`${forge}: refused in production, allowed with a loud warning when PYRELEASE_ALLOW_PLAIN_HTTP names it`, async () => {
+      const refused = await run({ ...forges[forge]('http', 'git.internal.invalid'), NODE_ENV: 'production' });
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(`${setting[forge]} (git.internal.invalid): plain http is refused with NODE_ENV=production`);
+
+      const allowed = await run({ ...forges[forge]('http', 'git.internal.invalid'), NODE_ENV: 'production', PYRELEASE_ALLOW_PLAIN_HTTP: forge });
+      expect(allowed.code).toBe(0);
+      expect(allowed.out).toMatch(/PYRELEASE_ALLOW_PLAIN_HTTP\s+(gitlab|github)/);
+      expect(allowed.out).toContain(`Warnings:\n- ${setting[forge]} (git.internal.invalid): plain http, allowed by PYRELEASE_ALLOW_PLAIN_HTTP`);
+      // Reported once, in the report: not also on stderr as serve and worker do.
+      expect(allowed.err).toBe('');
+    });
+
+    it(`${forge}: warned about outside production; loopback and https are quiet`, async () => {
+      const dev = await run({ ...forges[forge]('http', 'git.internal.invalid'), PYRELEASE_QUEUE_PREFIX: '{p}' });
+      expect(dev.code).toBe(0);
+      expect(dev.out).toContain(`- ${setting[forge]} (git.internal.invalid): plain http: the ${forge} token travels in clear`);
+      for (const [protocol, host] of [['http', '127.0.0.1:8080'], ['https', 'git.internal.invalid']] as const) {
+        const quiet = await run({ ...forges[forge](protocol, host), NODE_ENV: 'production' });
+        expect(quiet.code).toBe(0);
+        expect(quiet.out).not.toContain('Warnings:');
+      }
+    });
+  }
+
+  it('refuses a list that names something other than a forge', async () => {
+    const r = await run({ PYRELEASE_ALLOW_PLAIN_HTTP: 'gitlab,true' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('PYRELEASE_ALLOW_PLAIN_HTTP: must be a comma-separated list of gitlab, github');
+  });
+
+  it('serve and worker print the warning on stderr before they start (loadSettings)', async () => {
+    const io = captureIo({ env: { ...forges.gitlab('http', 'git.internal.invalid'), NODE_ENV: 'production', PYRELEASE_ALLOW_PLAIN_HTTP: 'gitlab' } });
+    const loaded = await loadSettings(io);
+    expect(loaded.ok).toBe(true);
+    expect(io.stderr()).toContain('pyrelease: warning: GITLAB_URL (git.internal.invalid): plain http, allowed by PYRELEASE_ALLOW_PLAIN_HTTP');
   });
 });

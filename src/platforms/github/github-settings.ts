@@ -1,3 +1,5 @@
+import { transportContext, transportVerdict } from '../plain-http-policy.js';
+
 /**
  * The GitHub App settings, from the environment, under Probot's names (APP_ID,
  * PRIVATE_KEY / PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST / GHE_PROTOCOL) so that
@@ -91,8 +93,10 @@ export function githubUrls(env: Env): { ok: true; apiUrl: string; webUrl: string
   const errors: string[] = [];
   if (host !== undefined && !HOST.test(host)) errors.push('GHE_HOST must be a host name, optionally with :port (no scheme, no path)');
   if (protocol !== 'https' && protocol !== 'http') errors.push('GHE_PROTOCOL must be https or http');
-  else if (protocol === 'http' && host !== undefined && env['NODE_ENV']?.trim() === 'production') {
-    errors.push('GHE_PROTOCOL=http is refused with NODE_ENV=production: tokens would travel in clear');
+  else if (host !== undefined && errors.length === 0) {
+    // The policy both forges share (plain-http-policy.ts); its warnings are config check's.
+    const verdict = transportVerdict('github', new URL(`${protocol}://${host}`), transportContext(env));
+    if (verdict.kind === 'refuse') errors.push(verdict.message);
   }
   if (errors.length > 0) return { ok: false, errors };
   if (host === undefined) return { ok: true, apiUrl: 'https://api.github.com', webUrl: 'https://github.com' };

@@ -40,7 +40,9 @@ describe('validateGithubSettings', () => {
     ['a URL as GHE_HOST', { ...base, GHE_HOST: 'https://ghe.example.com' }, ['GHE_HOST must be a host name, optionally with :port (no scheme, no path)']],
     ['a path in GHE_HOST', { ...base, GHE_HOST: 'ghe.example.com/api' }, ['GHE_HOST must be a host name, optionally with :port (no scheme, no path)']],
     ['another protocol', { ...base, GHE_PROTOCOL: 'ftp' }, ['GHE_PROTOCOL must be https or http']],
-    ['http to GHES in production', { ...base, GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http', NODE_ENV: 'production' }, ['GHE_PROTOCOL=http is refused with NODE_ENV=production: tokens would travel in clear']],
+    ['http to GHES in production', { ...base, GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http', NODE_ENV: 'production' }, ['GHE_PROTOCOL=http (ghe.example.com): plain http is refused with NODE_ENV=production: the github token would travel in clear. Use https, or set PYRELEASE_ALLOW_PLAIN_HTTP=github to accept it']],
+    ['http to GHES in production, allowed for github', { ...base, GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http', NODE_ENV: 'production', PYRELEASE_ALLOW_PLAIN_HTTP: 'github' }, []],
+    ['http to GHES on loopback in production', { ...base, GHE_HOST: '127.0.0.1:8080', GHE_PROTOCOL: 'http', NODE_ENV: 'production' }, []],
     ['a bad slug', { ...base, APP_SLUG: 'PyRelease[bot]' }, ['APP_SLUG must be the App slug (lower-case letters, digits and hyphens)']],
     ['everything wrong at once', { APP_ID: 'x', PRIVATE_KEY: 'y', WEBHOOK_SECRET: '', GHE_PROTOCOL: 'gopher' }, [
       'APP_ID must be a positive integer',
