@@ -4,6 +4,7 @@ import type { CommentTarget } from '../core/actions.js';
 import type { RepoRef } from '../core/events.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
+import { recordWait } from '../observability/waits.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** Runs work while holding a named lock, shared by every process on the same Redis. */
@@ -47,6 +48,8 @@ export function redisTargetLock(redis: RedisClient, prefix: string, log: Logger,
         log.debug({ lock: key, err: (error as Error).name }, 'lock unavailable; going on without it');
       }
       if (!held) log.debug({ lock: key }, 'lock not had in time; going on without it');
+      // Known only once over: how long another job's comment write kept this one waiting.
+      recordWait('comment-lock', (Date.now() - (deadline - timings.waitMs)) / 1000, log, { lock: key });
       try {
         return await work();
       } finally {

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FileResult } from '../publishing/publish.js';
 import { EVENT_QUEUES } from '../jobs/event-job.js';
 import { Registry } from './metrics.js';
+import { waitsHistogram } from './waits.js';
 import { readableJobs } from '../jobs/readable-jobs.js';
 import type { ListableQueue } from '../jobs/readable-jobs.js';
 
@@ -62,6 +63,8 @@ export function createServiceMetrics(options: { queues: readonly QueueProbe[]; i
   const rss = registry.gauge('pyrelease_process_resident_memory_bytes', 'Resident set size of this process.');
   const heap = registry.gauge('pyrelease_process_heap_bytes', 'V8 heap of this process: used and total.', ['kind']);
   const lag = registry.gauge('pyrelease_event_loop_delay_seconds', 'Event loop delay since the previous scrape: p50, p99 and max.', ['stat']);
+  // Process-wide (waits.ts): the adapters that wait are built without a metrics object.
+  registry.register(waitsHistogram);
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

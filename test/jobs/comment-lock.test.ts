@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommentTarget } from '../../src/core/actions.js';
 import type { RepoRef } from '../../src/core/events.js';
@@ -101,6 +102,20 @@ function racyPlatform(repo: MemoryRepo): Platform {
     },
   };
 }
+
+describe('waiting for a comment lock', () => {
+  it('logs and counts a wait of more than a second, and not a short one', { timeout: 10_000 }, async () => {
+    const lines: string[] = [];
+    const waitLog = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const lock = redisTargetLock(redis, prefix, waitLog, { ttlMs: 5_000, waitMs: 3_000, pollMs: 10 });
+    const r = recorder();
+    await Promise.all([lock.run('slow', r.work('holder', 1300)), sleep(20).then(() => lock.run('slow', r.work('waiter', 1)))]);
+    await Promise.all([lock.run('quick', r.work('q1', 100)), sleep(20).then(() => lock.run('quick', r.work('q2', 1)))]);
+    const waits = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['wait'] === 'comment-lock');
+    expect(waits).toEqual([expect.objectContaining({ lock: 'slow', msg: expect.stringMatching(/^waiting 1\.\d s: waiting for another job/) })]);
+    expect(waits[0]?.['seconds']).toBeGreaterThan(1);
+  });
+});
 
 describe('withSerializedComments', () => {
   const repoRef: RepoRef = { platform: 'github', id: '42', path: 'acme/sample', defaultBranch: 'main' };

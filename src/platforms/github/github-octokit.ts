@@ -1,4 +1,6 @@
 import type { ProbotOctokit } from 'probot';
+import { recordWait } from '../../observability/waits.js';
+import type { WaitLog } from '../../observability/waits.js';
 
 /** What the adapter needs of an installation's Octokit (Probot's, with its plugins). */
 export type GithubOctokit = Pick<InstanceType<typeof ProbotOctokit>, 'request' | 'paginate'>;
@@ -19,6 +21,17 @@ export function boundedThrottle(maxWaitSeconds = 10): {
   onRateLimit: (retryAfter: number, options: unknown, octokit: unknown, retryCount: number) => boolean;
   onSecondaryRateLimit: (retryAfter: number, options: unknown, octokit: unknown, retryCount: number) => boolean;
 } {
-  const once = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number): boolean => retryCount < 1 && retryAfter <= maxWaitSeconds;
+  const once = (retryAfter: number, options: unknown, octokit: unknown, retryCount: number): boolean => {
+    const retry = retryCount < 1 && retryAfter <= maxWaitSeconds;
+    // The plugin waits retryAfter seconds when told to retry; Probot's Octokit carries its log.
+    // Method and path only: a query string is no business of the log.
+    if (retry) recordWait('github-rate-limit', retryAfter, (octokit as { log?: WaitLog } | null)?.log, routeOf(options));
+    return retry;
+  };
   return { onRateLimit: once, onSecondaryRateLimit: once };
+}
+
+function routeOf(options: unknown): Record<string, string> {
+  const o = (options ?? {}) as { method?: unknown; url?: unknown };
+  return typeof o.method === 'string' && typeof o.url === 'string' ? { request: `${o.method} ${o.url.split('?')[0] ?? ''}` } : {};
 }

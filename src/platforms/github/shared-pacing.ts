@@ -1,6 +1,7 @@
 import type { RedisClient } from '../../redis-client.js';
 import type { Logger } from '../../logger.js';
 import { withTimeout } from '../../with-timeout.js';
+import { recordWait } from '../../observability/waits.js';
 
 /**
  * GitHub asks integrations to space requests that create content and notify people
@@ -46,6 +47,7 @@ export function sharedPacing(redis: RedisClient, prefix: string, log: Logger, ga
       } catch (error) {
         log.debug({ err: (error as Error).message, installationId }, 'shared GitHub pacing unavailable; the process paces alone');
       }
+      recordWait('github-shared-pacing', delayMs / 1000, log, { installationId });
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     },
   };

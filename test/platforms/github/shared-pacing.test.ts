@@ -2,6 +2,7 @@
 // worker process through Redis: a second process's comment waits for the first one's slot.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import type { GithubAppAuth } from '../../../src/platforms/github/app-auth.js';
@@ -69,6 +70,16 @@ describe('sharedPacing', () => {
     const ttl = await (connections[0] as Redis).pttl(`${prefix}:github-pacing:1`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(800);
+  });
+
+  it('logs and counts a wait for a slot more than a second away', { timeout: 10_000 }, async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const waitLog = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const pacing = sharedPacing(connections[0] as Redis, prefix, waitLog, 1300);
+    await pacing.wait(77);
+    expect(lines).toEqual([]);
+    await pacing.wait(77);
+    expect(lines).toEqual([expect.objectContaining({ wait: 'github-shared-pacing', installationId: 77, msg: expect.stringMatching(/^waiting 1\.\d s: /) })]);
   });
 
   it('does not hold a write up when Redis is away', async () => {
