@@ -7,6 +7,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly stdinIsTty: boolean;
+  /** Whether stdout is a terminal (a person watching); absent counts as not. */
+  readonly stdoutIsTty?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -17,7 +19,26 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     stdinIsTty: process.stdin.isTTY === true,
+    stdoutIsTty: process.stdout.isTTY === true,
   };
+}
+
+/** Where a value is "set" for NO_COLOR / FORCE_COLOR: present and not empty (no-color.org). */
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+/**
+ * Colour on stdout. NO_COLOR (any non-empty value, https://no-color.org) always wins: it
+ * is the person's standing choice. FORCE_COLOR (the convention of Node, chalk and
+ * supports-color) turns colour on where stdout is not a TTY, for CI logs that render
+ * ANSI; FORCE_COLOR=0 or false turns it off on a TTY. Otherwise: a TTY, unless TERM=dumb.
+ */
+export function useColor(io: Pick<CliIo, 'env' | 'stdoutIsTty'>): boolean {
+  if (isSet(io.env['NO_COLOR'])) return false;
+  const force = io.env['FORCE_COLOR'];
+  if (isSet(force)) return force !== '0' && force.toLowerCase() !== 'false';
+  return io.stdoutIsTty === true && io.env['TERM'] !== 'dumb';
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -36,24 +36,50 @@ function row(f: Finding): string {
   return `| ${LABEL[f.severity]} | ${renderMessage(f.message)} | ${fix} |`;
 }
 
-export function renderReport(input: {
+export interface ReportInput {
   readonly findings: readonly Finding[];
   readonly subject: string;
   readonly previouslyFailing?: boolean;
-}): string {
+}
+
+/**
+ * What a report says, before it is written as markdown (the comment) or as text (a
+ * terminal, report-text.ts), so that both say the same thing in the same order.
+ */
+export interface ReportModel {
+  /** Errors first, then warnings, then notices. */
+  readonly findings: readonly Finding[];
+  readonly failing: boolean;
+  /** As the repository spells it, not escaped: each renderer makes it safe for its medium. */
+  readonly subject: string;
+  /** The previous report failed and this one passes. */
+  readonly fixed: boolean;
+  readonly previouslyFailing: boolean;
+  /** "1 error, 2 warnings"; empty without findings. */
+  readonly summary: string;
+}
+
+export function buildReport(input: ReportInput): ReportModel {
   const findings = sortFindings(input.findings);
   const failing = hasErrors(findings);
-  const subject = escapeText(input.subject, 200);
+  const previouslyFailing = input.previouslyFailing === true;
+  return { findings, failing, subject: input.subject, fixed: !failing && previouslyFailing, previouslyFailing, summary: summary(findings) };
+}
+
+export function renderReport(input: ReportInput): string {
+  const report = buildReport(input);
+  const { findings, failing } = report;
+  const subject = escapeText(report.subject, 200);
   const head: string[] = [REPORT_MARKER];
   if (failing) head.push(`### ❌ pyrelease: version problems in ${subject}`);
   else head.push(`### ✅ pyrelease: ${subject} passes the version checks`);
   head.push('');
-  if (!failing && input.previouslyFailing === true) head.push('All version problems are fixed.', '');
+  if (report.fixed) head.push('All version problems are fixed.', '');
   if (findings.length === 0) {
-    if (input.previouslyFailing !== true) head.push('No version problems found.');
+    if (!report.previouslyFailing) head.push('No version problems found.');
     return head.join('\n').trimEnd() + '\n';
   }
-  head.push(summary(findings) + ':', '', '| | Problem | Fix |', '| --- | --- | --- |');
+  head.push(report.summary + ':', '', '| | Problem | Fix |', '| --- | --- | --- |');
 
   let body = head.join('\n');
   // Reserve room for the closing note, then add rows while they fit.

@@ -6,7 +6,9 @@ export interface CapturedIo extends CliIo {
 }
 
 /** An in-memory CliIo: what a command printed, with the stdin and env a test chose. */
-export function captureIo(options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string } = {}): CapturedIo {
+export function captureIo(
+  options: { stdin?: string; env?: Record<string, string | undefined>; cwd?: string; stdoutIsTty?: boolean } = {},
+): CapturedIo {
   let out = '';
   let err = '';
   return {
@@ -20,6 +22,7 @@ export function captureIo(options: { stdin?: string; env?: Record<string, string
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     stdinIsTty: false,
+    stdoutIsTty: options.stdoutIsTty ?? false,
     stdout: () => out,
     stderr: () => err,
   };
