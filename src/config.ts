@@ -52,6 +52,11 @@ export const SETTINGS = {
   gitlabToken: setting('GITLAB_TOKEN', z.string().min(1).optional(), 'Token of the bot user (api scope). Unset: GitLab is not served.', true),
   gitlabWebhookSecret: setting('GITLAB_WEBHOOK_SECRET', secretList, 'Secret tokens GitLab sends in X-Gitlab-Token, comma-separated (rotation).', true),
   gitlabSigningSecret: setting('GITLAB_WEBHOOK_SIGNING_SECRET', secretList, 'GitLab signing tokens (whsec_...), comma-separated: Standard Webhooks signatures.', true),
+  gitlabClientRateLimits: setting(
+    'PYRELEASE_GITLAB_CLIENT_RATE_LIMITS',
+    z.enum(['off', 'gitlab.com']).default('off'),
+    "off: send every GitLab request and let GitLab's own 429 and Retry-After pace the jobs. gitlab.com: also pace on the client as gitlab.com limits (5 archive downloads per minute), logging each wait over a second.",
+  ),
   githubAppId: setting('APP_ID', z.string().optional(), 'GitHub App ID (Probot\'s name). Any of APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET turns GitHub on, and then all are required.'),
   githubPrivateKey: setting('PRIVATE_KEY', z.string().optional(), 'GitHub App private key (PEM, `\\n`-escaped PEM or base64), or use PRIVATE_KEY_PATH.', true),
   githubPrivateKeyPath: setting('PRIVATE_KEY_PATH', z.string().optional(), 'File holding the GitHub App private key (what `pyrelease github setup` writes).'),

@@ -1,4 +1,4 @@
-import { Gitlab } from '@gitbeaker/rest';
+import { createGitlabClient } from '../platforms/gitlab/gitlab-client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createGitlabPlatform } from '../platforms/gitlab/gitlab-platform.js';
@@ -15,7 +15,7 @@ export interface GitlabSide extends GitlabReceiverSide {
 export async function connectGitlab(config: Config, log: Logger): Promise<GitlabSide | null> {
   const receiver = await connectGitlabReceiver(config, log);
   if (receiver === null || config.gitlabToken === undefined) return null;
-  const api = new Gitlab({ host: config.gitlabUrl, token: config.gitlabToken });
+  const api = createGitlabClient({ host: config.gitlabUrl, token: config.gitlabToken, rateLimits: config.gitlabClientRateLimits, log });
   // Not a spread of the receiver: its state and bot are read live (it may read the bot user
   // only after the process started), and a spread would copy them once.
   return {

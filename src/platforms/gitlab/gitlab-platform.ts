@@ -1,10 +1,11 @@
-import { Gitlab } from '@gitbeaker/rest';
+import type { Gitlab } from '@gitbeaker/rest';
 import type { z } from 'zod';
 import type { CommentTarget, StatusState } from '../../core/actions.js';
 import { STATUS_CONTEXT } from '../../core/actions.js';
 import { AppError, TagConflictError } from '../../errors.js';
 import type { CommitInfo, Platform, ReleaseInput, StatusInput, TagInfo } from '../platform.js';
 import { branchOps } from './gitlab-branches.js';
+import { createGitlabClient } from './gitlab-client.js';
 import { ARCHIVE_DOWNLOAD_LIMIT, streamArchiveToFile, streamToText } from './gitlab-archive.js';
 import { upsertNote } from './gitlab-comments.js';
 import type { NoteStore, StoredNote } from './gitlab-comments.js';
@@ -61,7 +62,7 @@ export function cutDescription(text: string): string {
 }
 
 export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
-  const api: GitlabApi = 'host' in options.api && 'token' in options.api ? new Gitlab({ host: options.api.host, token: options.api.token }) : (options.api as GitlabApi);
+  const api: GitlabApi = 'host' in options.api && 'token' in options.api ? createGitlabClient({ host: options.api.host, token: options.api.token }) : (options.api as GitlabApi);
   const pid = options.projectId;
   let botId: Promise<number> | null = options.botUserId === undefined ? null : Promise.resolve(options.botUserId);
   const whoAmI = (): Promise<number> => {
