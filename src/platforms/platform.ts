@@ -89,4 +89,10 @@ export interface Platform {
   ensureBranch(name: string, sha: string): Promise<'created' | 'exists'>;
   /** The commit a branch points at, or null when there is no such branch. */
   branchHead(name: string): Promise<string | null>;
+  /**
+   * The best common ancestor of two refs (branch, tag or sha): where a branch was cut
+   * from another, when neither was merged into the other since. Null when a ref does not
+   * exist or the histories share no commit.
+   */
+  mergeBase(a: string, b: string): Promise<string | null>;
 }

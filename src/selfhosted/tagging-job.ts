@@ -63,7 +63,8 @@ export async function runTaggingJob(data: TaggingJobData, deps: TaggingDeps): Pr
   const stableHead = branchName === null ? null : await platform.branchHead(branchName);
   const tagName = renderTag(release, repo);
   const existing = tagName === null ? null : ((await platform.getTag(tagName))?.sha ?? null);
-  const plan = planServiceTagging(release, rule, { defaultBranch, defaultBranchHead: defaultHead, stableBranchHead: stableHead, existingTag: existing, pinnedSha: data.pinnedSha ?? null });
+  const stableTarget = await dotZeroTarget(platform, { release, defaultBranch, branchName, stableHead, existing, pinned: data.pinnedSha !== undefined }, deps.log);
+  const plan = planServiceTagging(release, rule, { defaultBranch, defaultBranchHead: defaultHead, stableBranchHead: stableTarget, existingTag: existing, pinnedSha: data.pinnedSha ?? null });
 
   if (plan.outcome === 'skipped' && plan.waitingForBranch !== undefined) {
     // The .0 job that cuts the branch may still be queued or retrying: wait for it with
@@ -93,6 +94,32 @@ export async function runTaggingJob(data: TaggingJobData, deps: TaggingDeps): Pr
   }
   const done: TaggingResult = { ...base, tag: plan.tag, sha: plan.sha, outcome, ...(branch === undefined ? {} : { branch }) };
   return repo.image === null ? done : retag(done, release, repo, deps);
+}
+
+interface DotZeroFacts {
+  readonly release: GitlabRelease;
+  readonly defaultBranch: string;
+  readonly branchName: string | null;
+  readonly stableHead: string | null;
+  readonly existing: string | null;
+  readonly pinned: boolean;
+}
+
+/**
+ * The commit the release's tag goes on when its stable branch already exists. A patch
+ * release: the branch head. A .0 (a catch-up after downtime, or a branch someone cut by
+ * hand): the commit the branch was cut from, its merge base with the default branch, as
+ * GitLab's aigw-tagging.sh cuts the branch and tags .0 at one point; the head may already
+ * hold backports meant for .1. A .0 tag already at the head (made before this rule) is
+ * left as it is rather than reported as a conflict.
+ */
+async function dotZeroTarget(platform: Platform, f: DotZeroFacts, log: Pick<Logger, 'warn'>): Promise<string | null> {
+  if (f.branchName === null || f.stableHead === null || f.release.patch !== 0 || f.pinned || f.existing === f.stableHead) return f.stableHead;
+  const base = await platform.mergeBase(f.defaultBranch, f.branchName);
+  if (base !== null) return base;
+  // Unrelated histories: there is no cut point to find, so the head is the best guess.
+  log.warn({ release: f.release.tag, branch: f.branchName }, 'the stable branch shares no commit with the default branch; tagging .0 at its head');
+  return f.stableHead;
 }
 
 // A bad template reads nothing here; planServiceTagging reports why it skips.

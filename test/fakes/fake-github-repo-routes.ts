@@ -5,7 +5,8 @@
 //                          found for the ref <ref>"; absent path: 404 "Not Found"
 //   commits/commits        GET .../commits/:ref (unknown ref: 422 "No commit found for SHA: <ref>"),
 //                          GET .../commits/:sha/pulls, GET .../commits/:sha/branches-where-head,
-//                          GET .../compare/:basehead (status ahead / behind / identical / diverged)
+//                          GET .../compare/:basehead (status ahead / behind / identical / diverged,
+//                          merge_base_commit; unrelated histories: 404 "No common ancestor ...")
 //   branches/branches      GET .../branches
 //   repos/repos#list-repository-tags  GET .../tags (each tag's commit, annotated tags peeled)
 //   git/refs               GET .../git/ref/*ref, GET .../git/matching-refs/*ref,
@@ -20,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { error, json, notFound, paginate, str } from './fake-github-http.js';
 import type { FakeRoute, Reply, RouteContext } from './fake-github-http.js';
 import { ancestors, peel, presentCommit, presentPull, presentTagRef, resolveRef } from './fake-github-state.js';
-import type { FakeRepo } from './fake-github-state.js';
+import type { FakeCommit, FakeRepo } from './fake-github-state.js';
 
 const DOCS = {
   contents: 'https://docs.github.com/rest/repos/contents#get-repository-content',
@@ -32,6 +33,23 @@ const DOCS = {
   rules: 'https://docs.github.com/rest/repos/rules#get-a-repository-ruleset',
   pull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
 };
+
+/** The merge base: the first commit of head's history, breadth first, that base's history holds too. */
+function nearestIn(repo: FakeRepo, head: string, baseHistory: ReadonlySet<string>): FakeCommit | undefined {
+  const order = [head];
+  const seen = new Set(order);
+  for (let i = 0; i < order.length; i += 1) {
+    const sha = order[i] ?? '';
+    if (baseHistory.has(sha)) return repo.commits.get(sha);
+    for (const parent of repo.commits.get(sha)?.parents ?? []) {
+      if (!seen.has(parent)) {
+        seen.add(parent);
+        order.push(parent);
+      }
+    }
+  }
+  return undefined;
+}
 
 function contentEntry(repo: FakeRepo, path: string, type: 'file' | 'dir', size: number): Record<string, unknown> {
   return { type, name: path.split('/').pop(), path, size, sha: `blob-${path}`, url: `https://api.github.invalid/repos/${repo.owner}/${repo.name}/contents/${path}` };
@@ -160,7 +178,10 @@ export const repoRoutes: FakeRoute[] = [
       const aheadBy = [...fromHead].filter((s) => !fromBase.has(s)).length;
       const behindBy = [...fromBase].filter((s) => !fromHead.has(s)).length;
       const status = aheadBy === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : aheadBy === 0 ? 'behind' : 'diverged';
-      return json(200, { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, base_commit: presentCommit(repo, base), commits: [], files: [] });
+      // Unrelated histories: GitHub answers 404 "No common ancestor between <base> and <head>."
+      const mergeBase = nearestIn(repo, head.sha, fromBase);
+      if (mergeBase === undefined) return error(404, `No common ancestor between ${baseRef ?? ''} and ${headRef ?? ''}.`, DOCS.compare);
+      return json(200, { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, base_commit: presentCommit(repo, base), merge_base_commit: presentCommit(repo, mergeBase), commits: [], files: [] });
     },
   },
   {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGithub } from './fake-github.js';
 import type { FakeGithub } from './fake-github.js';
 import { addDelivery } from './fake-github-app-routes.js';
-import { addAnnotatedTag, addCommit, addPull, addTag } from './fake-github-arrange.js';
+import { addAnnotatedTag, addBranch, addCommit, addPull, addTag } from './fake-github-arrange.js';
 import type { FakeRepo } from './fake-github-state.js';
 
 const S1 = '1'.repeat(40);
@@ -69,6 +69,18 @@ describe('plain fetch', () => {
     const res = await call(method, path, body, auth === undefined ? `token ${token}` : auth);
     expect(res.status).toBe(status);
     expect(res.json).toMatchObject(expected);
+  });
+
+  it('compare answers merge_base_commit, and 404 "No common ancestor" for unrelated histories', async () => {
+    const S3 = '3'.repeat(40);
+    const S4 = '4'.repeat(40);
+    addBranch(repo, 'stable-1-2-ee', 'main');
+    addCommit(repo, 'stable-1-2-ee', S3, 'backport', { 'pyproject.toml': 'x = 3\n' });
+    addCommit(repo, 'main', S4, 'next', { 'pyproject.toml': 'x = 4\n' });
+    expect(await call('GET', '/repos/octo/pkg/compare/main...stable-1-2-ee')).toMatchObject({ status: 200, json: { status: 'diverged', ahead_by: 1, behind_by: 1, merge_base_commit: { sha: S2, parents: [{ sha: S1 }] } } });
+    expect(await call('GET', `/repos/octo/pkg/compare/${S1}...${S3}`)).toMatchObject({ status: 200, json: { status: 'ahead', merge_base_commit: { sha: S1 } } });
+    addCommit(repo, 'orphan', '5'.repeat(40), 'root', { x: '1' });
+    expect(await call('GET', '/repos/octo/pkg/compare/main...orphan')).toMatchObject({ status: 404, json: { message: 'No common ancestor between main and orphan.' } });
   });
 
   it('an existing ref is a 422 "Reference already exists"', async () => {

@@ -5,6 +5,11 @@
 //        an existing name: 400 {"message":"Branch already exists"};
 //        an unknown ref: 400 {"message":"Invalid reference name: <ref>"}
 //        (Branches::CreateService and lib/api/branches.rb)
+// and from doc/api/repositories.md (lib/api/repositories.rb):
+//   GET  /projects/:id/repository/merge_base?refs[]=a&refs[]=b   200 with the commit;
+//        fewer than two refs: 400 {"message":"Provide at least 2 refs"};
+//        an unknown ref: 400 {"message":"ref not found: <ref>"} ("refs not found: a, b");
+//        no common ancestor: 404 {"message":"404 Merge Base Not Found"}
 import { badRequest, json, notFound, paginate, str } from './fake-gitlab-http.js';
 import type { FakeRoute } from './fake-gitlab-http.js';
 import { presentCommit, resolveRef } from './fake-gitlab-state.js';
@@ -35,7 +40,46 @@ function historyOf(project: FakeProject, sha: string): string[] {
   return [sha];
 }
 
+/**
+ * The nearest common ancestor: the first commit, walking b's parents breadth first, that
+ * is also an ancestor of a (or a itself). Git's best merge base for the histories the
+ * fake builds (a branch cut from another, both moved on); criss-cross merges are out of scope.
+ */
+export function mergeBaseOf(project: FakeProject, a: string, b: string): string | null {
+  const ancestors = (start: string): string[] => {
+    const seen = new Set<string>([start]);
+    const order = [start];
+    for (let i = 0; i < order.length; i += 1) {
+      for (const parent of project.commits.get(order[i] ?? '')?.parentIds ?? []) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          order.push(parent);
+        }
+      }
+    }
+    return order;
+  };
+  const ofA = new Set(ancestors(a));
+  return ancestors(b).find((sha) => ofA.has(sha)) ?? null;
+}
+
 export const branchRoutes: FakeRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/projects/:id/repository/merge_base',
+    handle: ({ project, query }) => {
+      const refs = query.getAll('refs[]');
+      if (refs.length < 2) return badRequest('Provide at least 2 refs');
+      const commits = refs.map((ref) => resolveRef(project, ref));
+      const unknown = refs.filter((_ref, i) => commits[i] === undefined);
+      if (unknown.length > 0) return badRequest(`${unknown.length === 1 ? 'ref' : 'refs'} not found: ${unknown.join(', ')}`);
+      // GitLab takes the merge base of all refs; two is what the API's callers here send.
+      let base: string | null = commits[0]?.id ?? null;
+      for (const commit of commits.slice(1)) base = base === null || commit === undefined ? null : mergeBaseOf(project, base, commit.id);
+      const found = base === null ? undefined : project.commits.get(base);
+      return found === undefined ? notFound('Merge Base') : json(200, presentCommit(found));
+    },
+  },
   {
     method: 'GET',
     pattern: '/projects/:id/repository/branches',

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitlab } from './fake-gitlab.js';
 import type { FakeGitlab } from './fake-gitlab.js';
-import { addCommit, addMergeRequest, addTag } from './fake-gitlab-arrange.js';
+import { addBranch, addCommit, addMergeRequest, addTag } from './fake-gitlab-arrange.js';
 import type { FakeProject } from './fake-gitlab-state.js';
 
 const TOKEN = 'glpat-fake-token';
@@ -86,6 +86,33 @@ describe('repository reads', () => {
     expect((await call({ path: `${P()}/repository/commits/${SHA1}/refs?type=branch` })).json).toEqual([{ type: 'branch', name: 'main' }]);
     expect((await call({ path: `${P()}/repository/commits/${SHA2}/merge_requests` })).json).toMatchObject([{ iid: 7, state: 'opened' }]);
     expect((await call({ path: `${P()}/repository/commits/${SHA1}/merge_requests` })).json).toEqual([]);
+  });
+});
+
+describe('merge base (doc/api/repositories.md)', () => {
+  const SHA3 = '3'.repeat(40);
+  const SHA4 = '4'.repeat(40);
+  const base = (...refs: string[]): Promise<{ status: number; json: unknown }> => call({ path: `${P()}/repository/merge_base?${refs.map((r) => `refs%5B%5D=${encodeURIComponent(r)}`).join('&')}` });
+
+  it('answers the nearest common commit of two refs that both moved on', async () => {
+    addBranch(project, 'stable-1-2-ee', 'main');
+    addCommit(project, 'stable-1-2-ee', SHA3, 'backport', { 'pyproject.toml': 'x = 3\n' });
+    addCommit(project, 'main', SHA4, 'next', { 'pyproject.toml': 'x = 4\n' });
+    expect(await base('main', 'stable-1-2-ee')).toMatchObject({ status: 200, json: { id: SHA2, parent_ids: [SHA1] } });
+    expect(await base(SHA3, SHA1)).toMatchObject({ status: 200, json: { id: SHA1 } });
+  });
+
+  it.each([
+    ['one ref', ['main'], 400, { message: 'Provide at least 2 refs' }],
+    ['an unknown ref', ['main', 'nope'], 400, { message: 'ref not found: nope' }],
+    ['two unknown refs', ['nope', 'nada'], 400, { message: 'refs not found: nope, nada' }],
+  ])('%s: %i', async (_name, refs, status, body) => {
+    expect(await base(...refs)).toMatchObject({ status, json: body });
+  });
+
+  it('unrelated histories: 404 Merge Base Not Found', async () => {
+    addCommit(project, 'orphan', SHA3, 'root', { x: '1' });
+    expect(await base('main', 'orphan')).toMatchObject({ status: 404, json: { message: '404 Merge Base Not Found' } });
   });
 });
 

@@ -128,6 +128,19 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
       const shas = repo.branches.get(name);
       return Promise.resolve(shas === undefined ? null : (shas[shas.length - 1] ?? null));
     },
+    // Histories are the branch lists (oldest first): a commit's history is the prefix of
+    // a list ending at it, and the merge base is the newest commit of b's in a's.
+    mergeBase: (a, b) => {
+      const history = (ref: string): string[] | null => {
+        const sha = resolve(ref);
+        const list = sha === null ? undefined : [...repo.branches.values()].find((shas) => shas.includes(sha));
+        return sha === null ? null : list === undefined ? (repo.commits.has(sha) ? [sha] : null) : list.slice(0, list.indexOf(sha) + 1);
+      };
+      const ofA = history(a);
+      const ofB = history(b);
+      if (ofA === null || ofB === null) return Promise.resolve(null);
+      return Promise.resolve(ofB.findLast((sha) => ofA.includes(sha)) ?? null);
+    },
     ensureRelease: (release) => {
       const had = repo.releases.has(release.tag);
       repo.releases.set(release.tag, release);

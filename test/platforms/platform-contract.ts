@@ -37,6 +37,7 @@ export interface ContractSubject {
 export const A = 'a'.repeat(40);
 export const B = 'b'.repeat(40);
 export const C = 'c'.repeat(40);
+export const D = 'd'.repeat(40);
 const MARKER = '<!-- pyrelease:report -->';
 
 export function platformContract(name: string, setup: () => Promise<ContractSubject>): void {
@@ -156,6 +157,18 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
       // A stable branch moves on after it is cut: asking again with another sha is not an error.
       expect(await p.ensureBranch('stable-1-1-ee', A)).toBe('exists');
       expect(await p.branchHead('stable-1-1-ee')).toBe(B);
+    });
+
+    it('mergeBase: where a branch was cut, by branch, tag or sha, whichever moved on; null for a missing ref', async () => {
+      // feature was cut from main at B and moved on to C; main then moves on to D.
+      expect(await p.mergeBase('main', 'feature')).toBe(B);
+      await arrange.commit('main', D, 'main moves on', { 'pyproject.toml': '[project]\nversion = "1.2.0"\n' });
+      expect(await p.mergeBase('main', 'feature')).toBe(B);
+      expect(await p.mergeBase('feature', 'main')).toBe(B);
+      expect(await p.mergeBase(D, C)).toBe(B);
+      expect(await p.mergeBase('main', 'v1.0')).toBe(A);
+      expect(await p.mergeBase('main', 'main')).toBe(D);
+      expect(await p.mergeBase('main', 'no-such-branch')).toBeNull();
     });
 
     it('setStatus is recorded in order', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, rateLimitDetails } from '../../src/errors.js';
 import { releaseFromUpstreamHook } from '../../src/selfhosted/upstream-hook.js';
-import { addCommit, addTag } from '../fakes/fake-gitlab-arrange.js';
+import { addBranch, addCommit, addTag } from '../fakes/fake-gitlab-arrange.js';
 import { nextSha, releaseTagUpstream, section, selfHostedHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -83,6 +83,29 @@ describe('self-hosted tagging against the fake GitLab', () => {
     expect(duo.tags.get('self-hosted-v18.4.3-ee')?.commitId).toBe(fix);
     expect(h.repos['acme/ai-gateway']?.tags.get('self-hosted-v18.4.3-ee')?.commitId).toBe(headOf(h, 'acme/ai-gateway'));
     expect(fix).not.toBe(feature);
+  });
+
+  it('stable-branch model: a .0 whose branch already exists (a catch-up) is tagged where the branch was cut, its patch at the head', async () => {
+    const h = await harness(`  min-version: 18.4.0\n${REPOS}`, ['acme/ai-gateway', 'acme/duo-workflow', 'acme/versioned']);
+    await h.poll();
+    h.start();
+    await h.idle();
+    const duo = h.repos['acme/duo-workflow'];
+    if (duo === undefined) throw new Error('no repo');
+    // While pyrelease was down: someone cut stable-18-5-ee, backported onto it, and main moved on.
+    const cut = headOf(h, 'acme/duo-workflow');
+    addBranch(duo, 'stable-18-5-ee', 'main');
+    const backport = addCommit(duo, 'stable-18-5-ee', nextSha(), 'Backport a fix meant for 18.5.1', { 'README.md': 'fixed' });
+    const feature = addCommit(duo, 'main', nextSha(), 'New feature for 18.6', { 'README.md': 'new' });
+    releaseTagUpstream(h.upstream, 'v18.5.0-ee');
+    releaseTagUpstream(h.upstream, 'v18.5.1-ee');
+    expect((await h.poll()).scheduled).toEqual(['v18.5.0-ee', 'v18.5.1-ee']);
+    await h.idle();
+    expect(duo.tags.get('self-hosted-v18.5.0-ee')?.commitId).toBe(cut);
+    expect(duo.tags.get('self-hosted-v18.5.1-ee')?.commitId).toBe(backport);
+    // The branch is left where it is: it existed.
+    expect(duo.branches.get('stable-18-5-ee')?.at(-1)).toBe(backport);
+    expect(new Set([cut, backport, feature]).size).toBe(3);
   });
 
   it('a release seen by the hook and by the poll is tagged once', async () => {

@@ -1,6 +1,7 @@
 import { orNull, translateGithubError } from './github-errors.js';
 import type { GithubOctokit, RepoRef } from './github-octokit.js';
-import { parsed, refSchema } from './github-schemas.js';
+import type { Platform } from '../platform.js';
+import { mergeBaseSchema, parsed, refSchema } from './github-schemas.js';
 
 /**
  * Branches over the git refs API (docs "Create a reference"). Creating an existing ref is
@@ -12,7 +13,7 @@ export function githubBranchOps(
   octokit: GithubOctokit,
   repo: RepoRef,
   isDotSegment: (value: string) => boolean,
-): { ensureBranch(name: string, sha: string): Promise<'created' | 'exists'>; branchHead(name: string): Promise<string | null> } {
+): Pick<Platform, 'ensureBranch' | 'branchHead' | 'mergeBase'> {
   const branchHead = async (name: string): Promise<string | null> => {
     if (isDotSegment(name)) return null;
     const res = await orNull('read a branch', () => octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...repo, ref: `heads/${name}` }));
@@ -20,6 +21,13 @@ export function githubBranchOps(
   };
   return {
     branchHead,
+    // docs "Compare two commits": merge_base_commit. A missing ref and unrelated
+    // histories are both 404 ("No common ancestor between ..."): null either way.
+    mergeBase: async (a, b) => {
+      if (isDotSegment(a) || isDotSegment(b)) return null;
+      const res = await orNull('find a merge base', () => octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...repo, basehead: `${a}...${b}`, per_page: 1 }), [404, 422]);
+      return res === null ? null : parsed(mergeBaseSchema, res.data, 'find a merge base').merge_base_commit.sha;
+    },
     ensureBranch: async (name, sha) => {
       try {
         await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...repo, ref: `refs/heads/${name}`, sha });

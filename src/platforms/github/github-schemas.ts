@@ -12,6 +12,7 @@ export const tagObjectSchema = z.object({ sha: z.string(), object: z.object({ ty
 export const repoTagSchema = z.object({ name: z.string(), commit: z.object({ sha: z.string() }) });
 export const branchSchema = z.object({ name: z.string(), commit: z.object({ sha: z.string() }) });
 export const compareSchema = z.object({ status: z.enum(['ahead', 'behind', 'identical', 'diverged']) });
+export const mergeBaseSchema = z.object({ merge_base_commit: z.object({ sha: z.string() }) });
 export const pullSchema = z.object({ number: z.number(), state: z.string(), merged_at: z.string().nullable().optional() });
 export const userSchema = z.object({ login: z.string(), type: z.string().optional() }).nullable();
 export const commentSchema = z.object({
