@@ -11,6 +11,7 @@ import { adminHttp } from './http/admin-routes.js';
 import { createBodyBudget } from './http/body-budget.js';
 import { createHttpServer, listen, sendJson } from './http/server.js';
 import type { Route } from './http/server.js';
+import { IDLE_CLOSE_MS, settleWithin } from './jobs/close-within.js';
 import { EVENT_QUEUES } from './jobs/event-job.js';
 import { inboxKey, inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
 import type { DeliveryNames } from './jobs/event-inbox.js';
@@ -170,11 +171,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Stop taking webhooks first, then let running jobs finish.
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await workers?.close();
-      await upstream?.close();
+      // Queue closes need Redis, and hold no job: bounded, so that a Redis away cannot keep us.
+      await settleWithin(Promise.all([upstream?.close(), observed.close()]), IDLE_CLOSE_MS);
       gitlab?.close();
       github?.close();
       metrics.close();
-      await observed.close();
       producer.disconnect();
       queueConnection.disconnect();
     },

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { closeWithin } from './jobs/close-within.js';
+import { closeWithin, runningJobs } from './jobs/close-within.js';
 import { createPublishWorker, workerSettings } from './jobs/publish-worker.js';
 import type { PublishJobData, SourcePolicy } from './jobs/publish-job.js';
 import type { PublishJobResult } from './jobs/publish-processor.js';
@@ -89,7 +89,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     worker,
     close: async () => {
-      await closeWithin(worker, config.shutdownGraceMs, log, 'publish');
+      await closeWithin({ close: () => worker.close(), running: () => runningJobs(worker) }, config.shutdownGraceMs, log, 'publish');
       connection.disconnect();
     },
   };

@@ -7,6 +7,7 @@ import { resolveRedisUrl } from '../redis-url.js';
 import { renderEffectiveConfig } from './config-command.js';
 import { loadSettings } from './load-settings.js';
 import { EXIT_INVALID, EXIT_OK } from './io.js';
+import { exitIfHeld, firstStopSignal } from './stop-signals.js';
 import type { CliIo } from './io.js';
 
 export const SERVE_USAGE = `usage: pyrelease serve [--no-worker] [--print-config]
@@ -15,7 +16,9 @@ Runs the service: the HTTP server (GET /healthz, GET /readyz, POST /webhooks/git
 and, unless --no-worker, the event and publish workers in the same process. In
 production run web (--no-worker) and workers (pyrelease worker) as separate
 processes, any number of each, on one Redis. Settings come from the environment
-(see README); SIGTERM or SIGINT stops taking webhooks, lets running jobs finish, exits.
+(see README); SIGTERM or SIGINT stops taking webhooks, lets running jobs finish
+(at most PYRELEASE_SHUTDOWN_GRACE_MS) and exits; with none running it exits in seconds,
+Redis reachable or not. A second Ctrl-C (SIGINT) exits at once, with code 130.
 
   --no-worker      serve HTTP only
   --print-config   print the effective configuration (secrets masked) and exit
@@ -50,26 +53,25 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
     io.err(`pyrelease: cannot start: ${isAppError(error) ? error.message : (error as Error).message}\n`);
     return EXIT_INVALID;
   }
-  const ended = await new Promise<'signal' | 'redis-died'>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping: no new webhooks; waiting for running jobs');
-      resolve('signal');
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    void redis.embedded?.died.then((exit) => {
-      log.error({ code: exit.code, signal: exit.signal, output: exit.output }, 'the embedded Redis died: stopping');
-      resolve('redis-died');
-    });
-  });
+  const embedded = redis.embedded;
+  const ended = await Promise.race([
+    firstStopSignal(log, 'no new webhooks; waiting for running jobs').then(() => 'signal' as const),
+    ...(embedded === undefined || embedded === null
+      ? []
+      : [
+          embedded.died.then((exit) => {
+            log.error({ code: exit.code, signal: exit.signal, output: exit.output }, 'the embedded Redis died: stopping');
+            return 'redis-died' as const;
+          }),
+        ]),
+  ]);
   // Without its Redis, closing workers could wait forever on reconnects: bounded then.
   await (ended === 'signal' ? service.close() : Promise.race([service.close(), new Promise((r) => setTimeout(r, 10_000).unref())]));
   // Last: running jobs needed it until service.close() returned.
   await redis.embedded?.stop();
   log.info('stopped');
-  if (ended === 'signal') return EXIT_OK;
-  // Connections still retrying the dead Redis would keep the process up; an unref'd
-  // timer fires only if something does.
-  setTimeout(() => process.exit(EXIT_INVALID), 1000).unref();
-  return EXIT_INVALID;
+  // Connections still retrying a Redis that is away would keep the process up.
+  const code = ended === 'signal' ? EXIT_OK : EXIT_INVALID;
+  exitIfHeld(code);
+  return code;
 }

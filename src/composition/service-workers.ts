@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { RepoEvent } from '../core/events.js';
-import { closeWithin } from '../jobs/close-within.js';
+import { closeWithin, IDLE_CLOSE_MS, runningJobs, settleWithin } from '../jobs/close-within.js';
+import type { Closable } from '../jobs/close-within.js';
 import { redisTargetLock, withSerializedComments } from '../jobs/comment-lock.js';
 import type { Queue } from 'bullmq';
 import { EVENT_QUEUE, EVENT_QUEUES, GITHUB_EVENT_QUEUE, eventQueueFor } from '../jobs/event-job.js';
@@ -50,8 +51,13 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   connection.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const queueSettings = { prefix: config.queuePrefix, attempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
   const publishes = publishQueue(connection, queueSettings);
-  // Closed together on shutdown, each bounded by the shutdown grace (close-within.ts).
-  const closers: Array<{ name: string; close(): Promise<void> }> = [];
+  // Closed together on shutdown: each waits for its running jobs, at most the shutdown
+  // grace, and for nothing else longer than IDLE_CLOSE_MS (close-within.ts).
+  const closers: Array<Closable & { name: string }> = [];
+  // The sweep and self-hosted workers are built elsewhere and do not expose their jobs: while
+  // Redis is up their close ends with their job; while it is away their jobs cannot record
+  // anything either, and both are idempotent when run again.
+  const unlessRedisAway = (): number => (connection.status === 'ready' ? 1 : 0);
 
   const commentLock = redisTargetLock(connection, config.queuePrefix, log);
   const deps: ServiceDeps = {
@@ -96,7 +102,7 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   for (const name of EVENT_QUEUES) {
     const eventWorker = createEventWorker(connection, settings, deps, log, knownRepos, name);
     void eventWorker.run();
-    closers.push({ name, close: () => eventWorker.close() });
+    closers.push({ name, close: () => eventWorker.close(), running: () => runningJobs(eventWorker) });
   }
   // Webhooks are answered once their delivery is in the inbox; the pump makes it an event job.
   const events: Record<EventQueueName, Queue<EventJobData>> = {
@@ -113,6 +119,8 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   });
   closers.push({
     name: 'inbox',
+    // The pump runs no job: nothing to wait for beyond moving its current batch.
+    running: () => 0,
     close: async () => {
       await pump.close();
       await Promise.all(Object.values(events).map((q) => q.close()));
@@ -135,22 +143,24 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
         log,
       },
     );
-    closers.push({ name: 'sweep', close: () => sweep.close() });
+    closers.push({ name: 'sweep', close: () => sweep.close(), running: unlessRedisAway });
   }
 
   const publishWorker = await startWorker({ config, server, log, env, gitlabUrl: config.gitlabUrl, platformFor: (data) => forges.platformForJob(data) });
   observePublishWorker(publishWorker.worker, options.metrics);
-  closers.push({ name: 'publish', close: () => publishWorker.close() });
+  closers.push({ name: 'publish', close: () => publishWorker.close(), running: () => runningJobs(publishWorker.worker) });
 
   if (server.selfHosted !== null) {
     const selfHosted = await startSelfHosted(server.selfHosted, connection, config, forges, env, log);
-    closers.push({ name: 'self-hosted', close: () => selfHosted.close() });
+    closers.push({ name: 'self-hosted', close: () => selfHosted.close(), running: unlessRedisAway });
   }
 
   return {
     close: async () => {
       await Promise.all(closers.map((c) => closeWithin(c, config.shutdownGraceMs, log, c.name)));
-      await publishes.close();
+      await settleWithin(publishes.close(), IDLE_CLOSE_MS);
+      // Again here: a close given up on above left its connection retrying.
+      inboxConnection.disconnect();
       connection.disconnect();
     },
   };
