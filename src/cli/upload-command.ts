@@ -7,6 +7,8 @@ import type { DistInfo } from '../publishing/inspect.js';
 import { uploadDistribution } from '../publishing/upload-client.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from './io.js';
 import type { CliIo } from './io.js';
+import { fileProgress } from './upload-progress.js';
+import type { FileProgress } from './upload-progress.js';
 
 export const DEFAULT_REPOSITORY_URL = 'https://upload.pypi.org/legacy/';
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
@@ -26,6 +28,9 @@ is invalid, nothing is uploaded. Wheels go first, as twine sends them.
   --check-url URL       simple index to look files up in; derived for pypi.org,
                         test.pypi.org and GitLab, required for other indexes
   --dry-run             inspect, check (and look up) but upload nothing
+
+On a terminal each file's line shows its progress (files over 1 MiB) and ends with its
+size; piped, it is one line per file once it is done.
 
 Exit status: 0 when every file was uploaded or skipped, 1 otherwise, 2 on usage errors.
 `;
@@ -111,6 +116,7 @@ export async function uploadCommand(args: readonly string[], io: CliIo): Promise
   const sameOrigin = checkUrl !== null && new URL(checkUrl, uploadUrl).origin === new URL(uploadUrl).origin;
   const auth = sameOrigin && password !== undefined ? { auth: { username, password } } : {};
   for (const info of infos) {
+    let progress: FileProgress | undefined;
     try {
       if (checkUrl !== null) {
         const found = await lookupFile(checkUrl, info.name, info.filename, auth);
@@ -131,10 +137,19 @@ export async function uploadCommand(args: readonly string[], io: CliIo): Promise
         io.out(`Would upload ${info.filename} (${info.size} bytes, sha256 ${info.sha256})\n`);
         continue;
       }
-      const response = await uploadDistribution({ uploadUrl, username, password: password ?? '', info, timeoutMs: UPLOAD_TIMEOUT_MS });
-      io.out(`Uploading ${info.filename} ... ${response.status}\n`);
+      progress = fileProgress(io, info.filename, info.size);
+      const { onProgress } = progress;
+      const response = await uploadDistribution({
+        uploadUrl,
+        username,
+        password: password ?? '',
+        info,
+        timeoutMs: UPLOAD_TIMEOUT_MS,
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
+      progress.finish(String(response.status));
     } catch (error) {
-      io.out(`Uploading ${info.filename} ... failed\n`);
+      (progress ?? fileProgress({ out: io.out }, info.filename, info.size)).finish('failed');
       io.err(`pyrelease: ${describe(error)}\n`);
       return EXIT_INVALID;
     }

@@ -18,6 +18,8 @@ export interface UploadRequest {
   readonly timeoutMs: number;
   readonly fetch?: typeof globalThis.fetch;
   readonly userAgent?: string;
+  /** Told the bytes of the body read for sending so far, and the total: progress for a terminal. */
+  readonly onProgress?: (sent: number, total: number) => void;
 }
 
 export interface UploadResponse {
@@ -69,6 +71,36 @@ export async function multipartBody(fields: ReadonlyArray<readonly [string, stri
     `\r\n--${boundary}--\r\n`,
   );
   return { body: new Blob(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * The body as a Blob that counts what fetch reads from it. Still a Blob, so fetch still
+ * sends a Content-Length, as twine does: a ReadableStream body would go out chunked,
+ * which not every index accepts. Reads run at most a buffer ahead of the socket, which
+ * is close enough for a progress line.
+ */
+class ProgressBlob extends Blob {
+  constructor(
+    body: Blob,
+    private readonly onProgress: (sent: number, total: number) => void,
+  ) {
+    super([body], { type: body.type });
+  }
+
+  override stream(): ReturnType<Blob['stream']> {
+    let sent = 0;
+    const total = this.size;
+    const report = this.onProgress;
+    return super.stream().pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          sent += chunk.byteLength;
+          report(sent, total);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
 }
 
 /** Removes every form of the credentials we sent, then control characters. */
@@ -139,7 +171,9 @@ export async function uploadDistribution(request: UploadRequest): Promise<Upload
   const url = parseUploadUrl(request.uploadUrl);
   const target = `${url.origin}${url.pathname}`;
   const doFetch = request.fetch ?? globalThis.fetch;
-  const { body, contentType } = await multipartBody(uploadFields(info), info);
+  const form = await multipartBody(uploadFields(info), info);
+  const { contentType } = form;
+  const body = request.onProgress === undefined ? form.body : new ProgressBlob(form.body, request.onProgress);
   const base = { filename: info.filename, url: target };
 
   let response: Response;

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { simpleUrlFor, uploadCommand } from '../../src/cli/upload-command.js';
+import { PROGRESS_MIN_BYTES, formatSize } from '../../src/cli/upload-progress.js';
 import { inspectDistribution } from '../../src/publishing/inspect.js';
 import { parseMultipart } from '../helpers/multipart.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
 import type { RecordedRequest, RecordingServer, Reply } from '../helpers/recording-server.js';
-import { sampleDists } from '../helpers/sample-dists.js';
+import { SYSTEM_PYTHON, sampleDists } from '../helpers/sample-dists.js';
 import type { SampleDists } from '../helpers/sample-dists.js';
 
 const PROJECT = '/api/v4/projects/7/packages/pypi';
@@ -17,6 +20,8 @@ const password = `glpat-${randomBytes(18).toString('base64url')}`;
 let server: RecordingServer;
 let dists: SampleDists;
 let work: string;
+/** The sample sdist with 3 MiB of random bytes added: large enough for progress. */
+let largeSdist: string;
 /** What the fake GitLab simple index lists: file name -> sha256. */
 let listed: Map<string, string>;
 
@@ -29,7 +34,7 @@ function fakeGitlab(req: RecordedRequest): Reply {
   return { status: 404, body: 'not found' };
 }
 
-function io(env: Record<string, string> = {}) {
+function io(env: Record<string, string> = {}, stdoutIsTty = false) {
   const out: string[] = [];
   const err: string[] = [];
   const cli: CliIo = {
@@ -39,6 +44,7 @@ function io(env: Record<string, string> = {}) {
     env,
     cwd: work,
     stdinIsTty: false,
+    stdoutIsTty,
   };
   return { cli, out, err };
 }
@@ -50,6 +56,17 @@ beforeAll(async () => {
   dists = await sampleDists('1.2.3', 'sample-pkg');
   work = await mkdtemp(join(tmpdir(), 'pyrelease-upload-cli-'));
   server = await startRecordingServer(fakeGitlab);
+  await mkdir(join(work, 'large'));
+  largeSdist = join(work, 'large', basename(dists.sdist));
+  const repack = [
+    'import io, os, sys, tarfile',
+    'with tarfile.open(sys.argv[1]) as src, tarfile.open(sys.argv[2], "w:gz") as dst:',
+    '    top = src.getnames()[0].split("/")[0]',
+    '    for m in src.getmembers(): dst.addfile(m, src.extractfile(m) if m.isfile() else None)',
+    '    data = os.urandom(3 * 1024 * 1024); info = tarfile.TarInfo(top + "/blob.bin"); info.size = len(data)',
+    '    dst.addfile(info, io.BytesIO(data))',
+  ].join('\n');
+  await promisify(execFile)(SYSTEM_PYTHON, ['-c', repack, dists.sdist, largeSdist]);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -134,6 +151,68 @@ describe('pyrelease upload', () => {
     expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, '--dry-run', dists.wheel], cli)).toBe(0);
     expect(out.join('')).toMatch(/^Would upload sample_pkg-1\.2\.3-py3-none-any\.whl \(\d+ bytes, sha256 [0-9a-f]{64}\)\n$/);
     expect(server.requests).toEqual([]);
+  });
+
+  describe('progress', () => {
+    const name = 'sample-pkg-1.2.3.tar.gz';
+
+    it('on a terminal, a large file\'s line is rewritten in place as it goes, and ends with its size and outcome', async () => {
+      const { cli, out, err } = io({ TWINE_PASSWORD: password }, true);
+      expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, largeSdist], cli)).toBe(0);
+      expect(err).toEqual([]);
+      const text = out.join('');
+      // One line on the screen: only carriage returns until the last newline.
+      expect(text.indexOf('\n')).toBe(text.length - 1);
+      const frames = text.slice(0, -1).split('\r').slice(1).map((f) => f.trimEnd());
+      expect(frames[0]).toBe(`Uploading ${name} ...`);
+      const size = formatSize((await inspectDistribution(largeSdist)).size);
+      expect(size).toMatch(/^3\.\d MiB$/);
+      expect(frames.at(-1)).toBe(`Uploading ${name} ${size} ... 201`);
+      const percents = frames.slice(1, -1).map((f) => {
+        const m = new RegExp(`^Uploading ${name.replace(/\./g, '\\.')} [\\d.]+ (?:B|KiB|MiB) / ${size} (\\d+)%$`).exec(f);
+        expect(m, f).not.toBeNull();
+        return Number(m?.[1]);
+      });
+      expect(percents.length).toBeGreaterThan(5);
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+      expect(new Set(percents).size).toBe(percents.length);
+      expect(percents.at(-1)).toBe(100);
+      expect(uploaded()).toEqual([name]);
+    });
+
+    it('piped, the same upload prints one plain line, as before: no carriage returns, no percentages', async () => {
+      const { cli, out } = io({ TWINE_PASSWORD: password }, false);
+      expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, largeSdist], cli)).toBe(0);
+      expect(out.join('')).toBe(`Uploading ${name} ... 201\n`);
+    });
+
+    it('on a terminal, a small file shows no percentages, only its line and then its size and outcome', async () => {
+      const wheel = await inspectDistribution(dists.wheel);
+      expect(wheel.size).toBeLessThan(PROGRESS_MIN_BYTES);
+      const { cli, out } = io({ TWINE_PASSWORD: password }, true);
+      expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, dists.wheel], cli)).toBe(0);
+      const start = `Uploading ${wheel.filename} ...`;
+      const end = `Uploading ${wheel.filename} ${formatSize(wheel.size)} ... 201`;
+      expect(out.join('')).toBe(`\r${start}\r${end.padEnd(start.length)}\n`);
+    });
+
+    it('on a terminal, a refused upload ends its line with failed', async () => {
+      server.handler = () => ({ status: 400, body: 'no' });
+      const { cli, out } = io({ TWINE_PASSWORD: password }, true);
+      expect(await uploadCommand(['--repository-url', `${server.url}${PROJECT}`, largeSdist], cli)).toBe(1);
+      expect(out.join('')).toMatch(new RegExp(`\\rUploading ${name.replace(/\./g, '\\.')} 3\\.\\d MiB \\.\\.\\. failed *\\n$`));
+    });
+
+    it.each([
+      [0, '0 B'],
+      [1023, '1023 B'],
+      [1024, '1.0 KiB'],
+      [1536, '1.5 KiB'],
+      [3 * 1024 * 1024 + 52_000, '3.0 MiB'],
+      [5 * 1024 ** 3, '5.0 GiB'],
+    ])('formatSize(%d) = %j', (bytes, shown) => {
+      expect(formatSize(bytes)).toBe(shown);
+    });
   });
 
   it.each([

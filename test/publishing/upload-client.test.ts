@@ -62,6 +62,21 @@ describe('uploadDistribution', () => {
     expect(Number(request.headers['content-length'])).toBe(request.body.length);
   });
 
+  it('onProgress counts the whole body, and the body still goes with a Content-Length, not chunked', async () => {
+    server.handler = () => ({ status: 200, body: 'OK' });
+    const calls: Array<[number, number]> = [];
+    await upload({ onProgress: (sent, total) => void calls.push([sent, total]) });
+    const request = server.requests.at(-1);
+    if (request === undefined) throw new Error('no request');
+    expect(request.headers['transfer-encoding']).toBeUndefined();
+    expect(Number(request.headers['content-length'])).toBe(request.body.length);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.at(-1)).toEqual([request.body.length, request.body.length]);
+    expect(calls.map(([sent]) => sent)).toEqual([...calls.map(([sent]) => sent)].sort((a, b) => a - b));
+    const file = parseMultipart(request.body, request.headers['content-type']).at(-1);
+    expect(file?.data.length).toBe(info.size);
+  });
+
   it('keeps newlines in values as they are (FormData would send CRLF)', async () => {
     server.handler = () => ({ status: 200 });
     await upload();
