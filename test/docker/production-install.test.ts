@@ -245,9 +245,9 @@ describe("the image's /app, with production dependencies only", () => {
       const user = asImageUser();
       if (user.uid !== undefined) chownSync(data, user.uid, user.uid);
       const { PORT: _port, HOST: _host, ...settings } = s.env;
-      // The fake GitHub Enterprise speaks http, which NODE_ENV=production rightly refuses
-      // (github-settings.ts); the image's other settings stay.
-      worker = startAsImage(['worker'], { ...settings, NODE_ENV: 'development', PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
+      // The image's own NODE_ENV=production: the fake GitHub Enterprise speaks http, but on
+      // loopback, which the transport policy allows (src/platforms/plain-http-policy.ts).
+      worker = startAsImage(['worker'], { ...settings, PYRELEASE_DATA_DIR: data, PYRELEASE_CONFIG: configFile, LOG_LEVEL: 'info' });
       await lineWith(worker, 'worker started');
       // With the image's /etc (its user, its subordinate ids), builds run as a uid of their own.
       if (asImageUser().uid !== undefined) {
