@@ -108,6 +108,49 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/**
+ * A project with an in-tree backend (PEP 517 backend-path): the repository's own code
+ * answers the hooks, so it is the attacker here. `hooks` is the module's Python source.
+ */
+async function inTreeBackendProject(hooks: string): Promise<string> {
+  const dir = join(await mkdtemp(join(root, 'intree-')), 'demo');
+  await mkdir(join(dir, '_backend'), { recursive: true });
+  await writeFile(join(dir, 'pyproject.toml'), '[build-system]\nrequires = []\nbuild-backend = "evil_backend"\nbackend-path = ["_backend"]\n');
+  await writeFile(join(dir, '_backend', 'evil_backend.py'), hooks);
+  return dir;
+}
+
+describe('a hostile in-tree backend, against the worker that runs its hooks', () => {
+  it('cannot hand pip an option through get_requires_for_build_sdist', async () => {
+    const dir = await inTreeBackendProject('def get_requires_for_build_sdist(config_settings=None):\n    return ["--index-url=http://127.0.0.1:9/simple", "wheel"]\n');
+    const error = await buildDistributions({ projectDir: dir, tool: 'build', version: '1.0.0', outDir: join(root, 'out-hook-option'), isolation: true, timeoutMs: 60_000, maxLogBytes: 65536, pipIndexUrl: indexUrl, sandbox }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toMatch(/^build requirement "--index-url=http:\/\/127\.0\.0\.1:9\/simple" is not a PEP 508 requirement/);
+  });
+
+  it('cannot make the worker read a host file through a symlinked hook answer', async () => {
+    // A file only the worker can read, shaped like a hook answer: were it followed, its
+    // contents would become requirements pip is asked for, and show in the error.
+    const hostFile = join(root, 'worker-only.json');
+    await writeFile(hostFile, JSON.stringify({ value: ['secret-from-the-worker'] }), { mode: 0o600 });
+    const dir = await inTreeBackendProject([
+      'import builtins, io, json, os',
+      'def get_requires_for_build_sdist(config_settings=None):',
+      '    result = "/build/tmp/pyrelease-hook-result.json"',
+      `    os.symlink(${JSON.stringify(hostFile)}, result)`,
+      // The runner shares this interpreter: make it write nothing over the link.
+      '    builtins.open = lambda *args, **kwargs: io.StringIO()',
+      '    json.dump = lambda *args, **kwargs: None',
+      '    return []',
+      '',
+    ].join('\n'));
+    const error = await buildDistributions({ projectDir: dir, tool: 'build', version: '1.0.0', outDir: join(root, 'out-hook-symlink'), isolation: true, timeoutMs: 60_000, maxLogBytes: 65536, pipIndexUrl: indexUrl, sandbox }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toMatch(/get_requires_for_build_sdist hook gave no usable answer/);
+    expect((error as AppError).message).not.toContain('secret-from-the-worker');
+  });
+});
+
 describe('contained isolated builds', () => {
   it('installs [build-system] requires and what the hooks add as wheels, then builds without a network', async () => {
     const dir = await project('"tinyback==1.0"');
