@@ -1,4 +1,4 @@
-import { lchown, readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { BwrapContainment, Containment } from './containment.js';
@@ -55,12 +55,11 @@ export async function runContained(
   // A build with a uid of its own must own what it may write. A root worker hands the
   // directories over itself; a worker with subordinate ids can only do it from inside
   // its user namespace, and takes them back after, or it could not read or remove them.
-  if (containment.privilege === 'root') await Promise.all(writable.map((dir) => chownTree(dir, containment.uid)));
-  if (containment.privilege === 'subuid') await chownInside(containment, `${containment.uid}:${containment.uid}`, writable);
+  if (containment.privilege !== 'userns') await handOver(containment, `${containment.uid}:${containment.uid}`, writable);
   try {
     return await runSandboxed(containment, system, ws, cmd, { passwd: passwdFile, group: groupFile }, writable);
   } finally {
-    if (containment.privilege === 'subuid') await chownInside(containment, '0:0', writable);
+    if (containment.privilege === 'subuid') await handOver(containment, '0:0', writable);
   }
 }
 
@@ -92,21 +91,18 @@ async function runSandboxed(
   });
 }
 
-/** chown -R, run as the root of the worker's subordinate user namespace (sandbox-argv.ts). */
-async function chownInside(c: BwrapContainment, owner: string, dirs: readonly string[]): Promise<void> {
-  const [command, ...args] = [...subordinateWrap(c), '/usr/bin/chown', '-R', '--no-dereference', owner, ...dirs];
+/**
+ * `chown -R`: by a root worker itself, or as the root of the worker's subordinate user
+ * namespace (sandbox-argv.ts). One process for the whole tree: a walk in Node, one lchown
+ * at a time, took 646 ms for 10,000 files where chown -R took 43 ms, and a contained
+ * isolated build hands its directories over four times.
+ */
+async function handOver(c: BwrapContainment, owner: string, dirs: readonly string[]): Promise<void> {
+  const chown = ['/usr/bin/chown', '-R', '--no-dereference', owner, ...dirs];
+  const [command, ...args] = c.privilege === 'subuid' ? [...subordinateWrap(c), ...chown] : chown;
   const outcome = await runProcess({ command: command as string, args, cwd: '/', env: { PATH: '/usr/bin:/bin' }, timeoutMs: 60_000, maxLogBytes: 4096 });
   if (outcome.kind !== 'exited' || outcome.exitCode !== 0) {
     const said = outcome.kind === 'spawn-failed' ? outcome.errno : outcome.log.trim().slice(-300);
     throw new AppError('build-failed', `cannot hand the build's directories to ${owner === '0:0' ? 'the worker' : 'the build uid'}: ${said}`);
-  }
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await lchown(dir, uid, uid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(path, uid);
-    else await lchown(path, uid, uid);
   }
 }
