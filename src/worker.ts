@@ -103,8 +103,7 @@ export function sandboxSetting(config: Pick<Config, 'buildSandbox' | 'nodeEnv'>)
 function announceSandbox(decision: SandboxDecision, log: Logger): void {
   if (decision.kind === 'contained') {
     const c = decision.containment;
-    const how = c.kind === 'bwrap' ? { privilege: c.privilege, uid: c.uid, proc: c.proc } : {};
-    log.info(how, 'builds are contained (bubblewrap: no network, own uid, limits)');
+    log.info({ privilege: c.privilege, uid: c.uid, proc: c.proc }, 'builds are contained (bubblewrap: no network, own uid, limits)');
     for (const note of decision.notes) log.warn({ note }, 'build containment is weaker than it could be here');
   } else if (decision.kind === 'refused') {
     log.error({ problem: decision.problem }, 'PYRELEASE_BUILD_SANDBOX=required and builds cannot be contained here: this worker takes no publish job');

@@ -12,7 +12,7 @@ export type SandboxSetting = 'required' | 'auto' | 'off';
 
 export type SandboxDecision =
   /** `notes`: what is weaker than it could be here (no /proc, the worker's uid), for the log. */
-  | { readonly kind: 'contained'; readonly containment: Containment; readonly system: SystemDirs; readonly notes: readonly string[] }
+  | { readonly kind: 'contained'; readonly containment: BwrapContainment; readonly system: SystemDirs; readonly notes: readonly string[] }
   /** Builds run uncontained: the operator said so, or `auto` found no way to contain them. */
   | { readonly kind: 'off'; readonly system: SystemDirs; readonly problem: string | null }
   /** `required`, and builds cannot be contained here: this worker must not build. */
