@@ -8,7 +8,19 @@ import { Header, Pax, c as createTar } from 'tar';
 /** test/fixtures/projects/<name>: the sample Python projects. */
 export const PROJECTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'projects');
 
-export type FixtureProject = 'setuptools-static' | 'hatchling-static' | 'poetry' | 'setuptools-scm' | 'hatch-vcs' | 'malicious-env';
+export type FixtureProject =
+  | 'setuptools-static'
+  | 'setuppy-module'
+  | 'setuppy-tool-tables'
+  | 'hatchling-static'
+  | 'poetry'
+  | 'setuptools-scm'
+  | 'hatch-vcs'
+  | 'flit-module'
+  | 'flit-scm'
+  | 'meson-python'
+  | 'in-tree-backend'
+  | 'malicious-env';
 
 /** Copies a fixture project into a fresh temp dir (builds write into their project dir). */
 export async function copyProject(name: FixtureProject): Promise<string> {
