@@ -67,6 +67,12 @@ export function sandboxArgv(
       if (kind === null) return [];
       return kind === 'dir' ? ['--ro-bind', path, path] : ['--symlink', kind.link, path];
     }),
+    // bwrap (0.8) creates a bind destination's missing parent 0700. With a root or
+    // subuid worker that /etc is root's, and the build, once setpriv drops it to its uid,
+    // could read none of the files below, its own passwd line included (git stops at
+    // "unable to access '/etc/gitconfig'", so meson dist failed). /etc holds only what is
+    // bound here: 0755 shows nothing more of the host.
+    '--perms', '0755', '--dir', '/etc',
     ...ETC_READ.flatMap((path) => ['--ro-bind-try', path, path]),
     '--ro-bind', layout.passwd, '/etc/passwd',
     '--ro-bind', layout.group, '/etc/group',
