@@ -10,6 +10,7 @@ import { INSIDE } from './containment.js';
 import type { Containment } from './containment.js';
 import { runContained } from './contained-run.js';
 import type { Workspace } from './contained-run.js';
+import { gitSnapshot, needsGitSnapshot } from './git-snapshot.js';
 import type { SystemDirs } from './sandbox-argv.js';
 import { DEFAULT_INDEX_URL } from './sdist-requirements.js';
 
@@ -82,13 +83,18 @@ export async function buildDistributions(req: BuildRequest): Promise<BuildResult
     });
     const secrets = [req.pipIndexUrl, req.pipExtraIndexUrl];
     const python = req.python ?? '/usr/bin/python3';
+    // meson-python's sdist needs a git checkout, which a forge archive is not (git-snapshot.ts).
+    const snapshotLog = req.tool === 'build' && (await needsGitSnapshot(projectDir))
+      ? await gitSnapshot({ containment, system, ws, cwd: contained ? INSIDE.src : projectDir, env, deadline: started + req.timeoutMs, timeoutMs: req.timeoutMs, maxLogBytes: req.maxLogBytes })
+      : '';
+    const withSnapshot = (log: string): string => (snapshotLog === '' ? log : `${snapshotLog}\n${log}`);
     if (contained && req.isolation && req.tool === 'build') {
       const pipEnv = buildEnvironment(req.baseEnv ?? process.env, { home: ws.home, tmp: ws.tmp, version: req.version, ...pipIndex(req) });
       const built = await buildIsolated({
         containment, system, ws, python, env, pipEnv, deadline: started + req.timeoutMs, timeoutMs: req.timeoutMs, maxLogBytes: req.maxLogBytes, secrets,
         sdists: { names: req.allowSdists ?? [], indexUrls: [req.pipIndexUrl ?? DEFAULT_INDEX_URL, ...(req.pipExtraIndexUrl === undefined ? [] : [req.pipExtraIndexUrl])] },
       });
-      return { sdist: built.sdist, wheels: built.wheels, log: built.log, durationMs: Date.now() - started };
+      return { sdist: built.sdist, wheels: built.wheels, log: withSnapshot(built.log), durationMs: Date.now() - started };
     }
     // poetry 1.3 has no --output: it writes projectDir/dist, which must not hold old files.
     if (req.tool === 'poetry') await rm(join(projectDir, 'dist'), { recursive: true, force: true });
@@ -99,7 +105,7 @@ export async function buildDistributions(req: BuildRequest): Promise<BuildResult
     const { log, durationMs } = judgeRun(outcome, { tool: req.tool, command, timeoutMs: req.timeoutMs, secrets });
     const found = await collectDistributions(req.tool === 'poetry' ? join(projectDir, 'dist') : outDir);
     const files = req.tool === 'poetry' ? await copyDistributions(found, outDir) : found;
-    return { sdist: files.sdist, wheels: files.wheels, log, durationMs };
+    return { sdist: files.sdist, wheels: files.wheels, log: withSnapshot(log), durationMs };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
