@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,10 @@ import type { ErrorCode } from '../../src/errors.js';
 import { buildDistributions } from '../../src/publishing/build.js';
 import type { BuildRequest } from '../../src/publishing/build.js';
 import { buildEnvironment, looksSecret } from '../../src/publishing/build-env.js';
-import { DEFAULT_LIMITS } from '../../src/publishing/containment.js';
+import { needsGitSnapshot } from '../../src/publishing/git-snapshot.js';
+import { DEFAULT_LIMITS, INSIDE } from '../../src/publishing/containment.js';
+import { runContained } from '../../src/publishing/contained-run.js';
+import { ETC_READ } from '../../src/publishing/sandbox-argv.js';
 import { probeSandbox } from '../../src/publishing/sandbox-probe.js';
 import { collectDistributions } from '../../src/publishing/build-output.js';
 import { TailBuffer, runProcess } from '../../src/publishing/run-process.js';
@@ -60,18 +63,35 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe.concurrent('buildDistributions: real builds of the sample projects', () => {
+  // One row per build backend Debian packages (and the ways a project hands it its version).
   const rows: ReadonlyArray<{ name: FixtureProject; tool: 'build' | 'poetry'; version: string; sdist: string; wheel: string }> = [
     { name: 'setuptools-static', tool: 'build', version: '1.4.0', sdist: 'sample-static-1.4.0.tar.gz', wheel: 'sample_static-1.4.0-py3-none-any.whl' },
+    // setup.py only, the version read from a module (psf/requests); and beside a pyproject.toml of tool tables only.
+    { name: 'setuppy-module', tool: 'build', version: '2.7.1', sdist: 'setuppy-sample-2.7.1.tar.gz', wheel: 'setuppy_sample-2.7.1-py3-none-any.whl' },
+    { name: 'setuppy-tool-tables', tool: 'build', version: '0.8.3', sdist: 'tooltables-sample-0.8.3.tar.gz', wheel: 'tooltables_sample-0.8.3-py3-none-any.whl' },
     { name: 'hatchling-static', tool: 'build', version: '2.0.1', sdist: 'hatch_static-2.0.1.tar.gz', wheel: 'hatch_static-2.0.1-py3-none-any.whl' },
     { name: 'poetry', tool: 'build', version: '0.3.0', sdist: 'poetry_sample-0.3.0.tar.gz', wheel: 'poetry_sample-0.3.0-py3-none-any.whl' },
     { name: 'poetry', tool: 'poetry', version: '0.3.0', sdist: 'poetry_sample-0.3.0.tar.gz', wheel: 'poetry_sample-0.3.0-py3-none-any.whl' },
+    // flit_core: version and description from the module.
+    { name: 'flit-module', tool: 'build', version: '0.5.2', sdist: 'flit-sample-0.5.2.tar.gz', wheel: 'flit_sample-0.5.2-py3-none-any.whl' },
+    { name: 'meson-python', tool: 'build', version: '1.2.0', sdist: 'meson_sample-1.2.0.tar.gz', wheel: 'meson_sample-1.2.0-py3-none-any.whl' },
+    { name: 'in-tree-backend', tool: 'build', version: '4.0.0', sdist: 'intree-sample-4.0.0.tar.gz', wheel: 'intree_sample-4.0.0-py3-none-any.whl' },
     // Dynamic versions: no .git in a source archive, the release version must get through.
     { name: 'setuptools-scm', tool: 'build', version: '3.1.4', sdist: 'scm-sample-3.1.4.tar.gz', wheel: 'scm_sample-3.1.4-py3-none-any.whl' },
     { name: 'hatch-vcs', tool: 'build', version: '0.9.0rc1', sdist: 'vcs_sample-0.9.0rc1.tar.gz', wheel: 'vcs_sample-0.9.0rc1-py3-none-any.whl' },
+    { name: 'flit-scm', tool: 'build', version: '2.0.0.post1', sdist: 'flitscm-sample-2.0.0.post1.tar.gz', wheel: 'flitscm_sample-2.0.0.post1-py3-none-any.whl' },
   ];
+  // Each row as the worker builds here: contained when this machine can, and uncontained
+  // (PYRELEASE_BUILD_SANDBOX=off). A machine without the sandbox skips the contained rows.
+  const modes = [
+    { mode: 'contained', sandbox: CONTAINED },
+    { mode: 'uncontained', sandbox: undefined },
+  ] as const;
+  const table = rows.flatMap((row) => modes.map((m) => ({ ...row, ...m })));
 
-  it.each(rows)('$name with $tool -> $sdist + $wheel', async ({ name, tool, version, sdist, wheel }) => {
-    const req = await request(await project(name), { tool, version });
+  it.for(table)('$name with $tool ($mode) -> $sdist + $wheel', async ({ name, tool, version, sdist, wheel, mode, sandbox }, { skip }) => {
+    if (mode === 'contained' && sandbox === undefined) skip(`no sandbox on this machine (probe: ${decision.kind})`);
+    const req = await request(await project(name), { tool, version, ...(sandbox === undefined ? {} : { sandbox }) });
     const out = await buildDistributions(req);
     expect(basename(out.sdist)).toBe(sdist);
     expect(out.wheels.map((w) => basename(w))).toEqual([wheel]);
@@ -167,6 +187,48 @@ describe('buildDistributions: secrets never reach the build', () => {
     ['PIP_INDEX_URL', false],
   ])('looksSecret(%s) = %s', (name, secret) => {
     expect(looksSecret(name)).toBe(secret);
+  });
+});
+
+describe('needsGitSnapshot: which sources are committed before their build (meson dist needs git)', () => {
+  const cases: ReadonlyArray<{ name: string; pyproject: string | null; dotGit?: boolean; expected: boolean }> = [
+    { name: 'mesonpy', pyproject: '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n', expected: true },
+    { name: "numpy's vendored mesonpy", pyproject: '[build-system]\nrequires = ["Cython>=3"]\nbuild-backend = "mesonpy"\nbackend-path = ["./vendored-meson/meson-python"]\n', expected: true },
+    { name: 'an in-tree backend over meson-python', pyproject: '[build-system]\nrequires = ["meson_python>=0.12"]\nbuild-backend = "backend"\nbackend-path = ["_build"]\n', expected: true },
+    { name: 'mesonpy with a .git already', pyproject: '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n', dotGit: true, expected: false },
+    { name: 'a name that only starts like it', pyproject: '[build-system]\nrequires = ["meson-python-extras"]\nbuild-backend = "hatchling.build"\n', expected: false },
+    { name: 'setuptools', pyproject: '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n', expected: false },
+    { name: 'no pyproject.toml', pyproject: null, expected: false },
+    { name: 'broken TOML', pyproject: '[build-system\n', expected: false },
+  ];
+  it.each(cases)('$name -> $expected', async ({ pyproject, dotGit, expected }) => {
+    const dir = await tempDir('snapshot');
+    if (pyproject !== null) await writeFile(join(dir, 'pyproject.toml'), pyproject);
+    if (dotGit === true) await mkdir(join(dir, '.git'));
+    expect(await needsGitSnapshot(dir)).toBe(expected);
+  });
+});
+
+describe("a contained build's /etc", () => {
+  // bwrap made /etc 0700 (root's): the build's uid could read none of the files bound
+  // there, and git (meson dist) stopped at "unable to access '/etc/gitconfig'".
+  it('lets the build uid read the /etc files it is given, and holds nothing else', async ({ skip }) => {
+    if (CONTAINED === undefined) return skip(`no sandbox on this machine (probe: ${decision.kind})`);
+    const root = await tempDir('etc');
+    const ws = { src: join(root, 'src'), out: join(root, 'out'), home: join(root, 'home'), tmp: join(root, 'tmp'), private: root };
+    await Promise.all([ws.src, ws.out, ws.home, ws.tmp].map((d) => mkdir(d)));
+    const script = 'import json, os, pwd; print(json.dumps([pwd.getpwuid(os.getuid()).pw_name, oct(os.stat("/etc").st_mode & 0o777), sorted(os.listdir("/etc"))]))';
+    const out = await runContained(CONTAINED.containment, CONTAINED.system, ws, {
+      command: '/usr/bin/python3', args: ['-c', script], cwd: INSIDE.src, env: { PATH: '/usr/bin:/bin' }, timeoutMs: 15_000, maxLogBytes: 64 * 1024,
+    });
+    expect(out).toMatchObject({ kind: 'exited', exitCode: 0 });
+    if (out.kind !== 'exited') return;
+    const [name, mode, listing] = JSON.parse(out.log) as [string, string, string[]];
+    expect(name).toBe('pyrelease-build');
+    expect(mode).toBe('0o755');
+    const allowed = new Set([...ETC_READ.map((p) => basename(p)), 'passwd', 'group']);
+    expect(listing.filter((f) => !allowed.has(f))).toEqual([]);
+    expect(listing).toEqual(expect.arrayContaining(['passwd', 'group', 'ld.so.cache']));
   });
 });
 
