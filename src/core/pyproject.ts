@@ -5,17 +5,34 @@ import { canonicalizeName, isValidProjectName } from './names.js';
 import { isValidVersion, normalizeVersion } from './pep440.js';
 import { readSetupCfg } from './setup-cfg.js';
 import type { SetupCfgFacts } from './setup-cfg.js';
+import { get, tableAt } from './toml-tables.js';
+import type { Table } from './toml-tables.js';
+import { detectProvider, oldFlitName, pdmLegacyVersion } from './version-provider.js';
 
 export type BuildBackend =
   | 'setuptools' | 'hatchling' | 'poetry' | 'poetry-core' | 'flit' | 'pdm' | 'maturin'
   | 'scikit-build-core' | 'other' | 'none';
 
 export type VersionProvider =
-  | 'setuptools-scm' | 'hatch-vcs' | 'poetry-dynamic-versioning' | 'pdm-scm' | 'attr' | 'file' | 'unknown';
+  | 'setuptools-scm' | 'hatch-vcs' | 'poetry-dynamic-versioning' | 'pdm-scm' | 'flit_scm' | 'versioningit' | 'dunamai'
+  | 'attr' | 'file' | 'unknown';
+
+/**
+ * How a dynamic version is declared, for version-layout.ts to follow into the files it
+ * names: setuptools' `attr:` and `file:`, hatch's and pdm's version file with its
+ * pattern, flit's module.
+ */
+export type VersionDirective =
+  | { readonly kind: 'attr'; readonly spec: string; readonly declaredIn: 'pyproject.toml' | 'setup.cfg' }
+  | { readonly kind: 'text-file'; readonly paths: readonly string[]; readonly declaredIn: 'pyproject.toml' | 'setup.cfg' }
+  | { readonly kind: 'regex-file'; readonly path: string; readonly pattern: string | null; readonly style: 'hatch' | 'pdm' }
+  | { readonly kind: 'flit-module'; readonly module: string | null }
+  /** hatch's `source = "code"`: the file is imported, so only where it is set can be said. */
+  | { readonly kind: 'code-file'; readonly path: string; readonly attr: string };
 
 export type VersionSource =
   | { kind: 'static'; version: string; from: '[project]' | '[tool.poetry]' | 'setup.cfg' }
-  | { kind: 'dynamic'; provider: VersionProvider; detail?: string }
+  | { kind: 'dynamic'; provider: VersionProvider; detail?: string; directive?: VersionDirective }
   | { kind: 'missing' };
 
 export type ProjectProblemCode =
@@ -37,28 +54,12 @@ export interface ProjectFacts {
   version: VersionSource;
   backend: BuildBackend;
   buildBackendString: string | null;
+  /** `[build-system] backend-path`: the backend is the repository's own code. */
+  inTreeBackend: boolean;
+  /** setuptools' package-dir (pyproject or setup.cfg): package ('' for the root) -> directory. */
+  packageDir: ReadonlyMap<string, string>;
   requiresPython: string | null;
   problems: ProjectProblem[];
-}
-
-type Table = Record<string, unknown>;
-
-function isTable(x: unknown): x is Table {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
-}
-
-// Own keys only: `tool.constructor` must not find Object.prototype.constructor.
-function get(t: Table | null, key: string): unknown {
-  return t !== null && Object.hasOwn(t, key) ? t[key] : undefined;
-}
-
-function tableAt(t: Table | null, ...path: string[]): Table | null {
-  let cur: Table | null = t;
-  for (const key of path) {
-    const next = get(cur, key);
-    cur = isTable(next) ? next : null;
-  }
-  return cur;
 }
 
 export function readProjectFacts(files: { pyprojectToml?: string | null; setupCfg?: string | null }): ProjectFacts {
@@ -87,9 +88,11 @@ export function readProjectFacts(files: { pyprojectToml?: string | null; setupCf
   const poetry = tableAt(doc, 'tool', 'poetry');
   const dynamic = readDynamic(project, problems);
 
-  const name = readName(project, poetry, cfg, dynamic, str, problems);
+  const name = readName(project, poetry, cfg, dynamic, str, problems) ?? oldFlitName(doc);
   const statics: StaticVersion[] = [];
-  const projectVersion = str(project, 'version', 'project.version');
+  // Early pdm-pep517 spelled a dynamic version as a table in [project] itself.
+  const pdmLegacy = pdmLegacyVersion(project);
+  const projectVersion = pdmLegacy === null ? str(project, 'version', 'project.version') : null;
   if (projectVersion !== null) statics.push({ version: projectVersion, from: '[project]', field: 'project.version' });
   const poetryVersion = str(poetry, 'version', 'tool.poetry.version');
   const pdv = get(tableAt(doc, 'tool', 'poetry-dynamic-versioning'), 'enable') === true;
@@ -97,11 +100,18 @@ export function readProjectFacts(files: { pyprojectToml?: string | null; setupCf
   if (poetryVersion !== null && !pdv) statics.push({ version: poetryVersion, from: '[tool.poetry]', field: 'tool.poetry.version' });
   if (cfg?.version.kind === 'static') statics.push({ version: cfg.version.version, from: 'setup.cfg', field: 'metadata.version' });
 
-  const version = chooseVersion({ doc, backend, project, dynamic, pdv, statics, cfg, problems });
+  const version = pdmLegacy ?? chooseVersion({ doc, backend, project, dynamic, pdv, statics, cfg, problems });
   checkStatics(statics, problems);
 
   const requiresPython = str(project, 'requires-python', 'project.requires-python') ?? cfg?.requiresPython ?? null;
-  return { name, version, backend, buildBackendString, requiresPython, problems };
+  const inTreeBackend = get(tableAt(doc, 'build-system'), 'backend-path') !== undefined;
+  return { name, version, backend, buildBackendString, inTreeBackend, packageDir: packageDirOf(doc, cfg), requiresPython, problems };
+}
+
+function packageDirOf(doc: Table | null, cfg: SetupCfgFacts | null): ReadonlyMap<string, string> {
+  const table = tableAt(doc, 'tool', 'setuptools', 'package-dir');
+  if (table === null) return cfg?.packageDir ?? new Map();
+  return new Map(Object.entries(table).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 function parseToml(text: string, problems: ProjectProblem[]): Table | null {
@@ -241,7 +251,7 @@ function chooseVersion(ctx: {
       ? null
       : cfg.version.kind === 'static'
         ? { kind: 'static', version: cfg.version.version, from: 'setup.cfg' }
-        : { kind: 'dynamic', provider: cfg.version.provider, detail: cfg.version.detail };
+        : { kind: 'dynamic', provider: cfg.version.provider, detail: cfg.version.detail, directive: cfgDirective(cfg.version.provider, cfg.version.detail) };
 
   if (fromProject !== undefined) {
     if (isDynamic) {
@@ -269,52 +279,9 @@ function chooseVersion(ctx: {
   return cfgSource() ?? detected ?? { kind: 'missing' };
 }
 
-// PEP 508 requirement -> normalized distribution name ("setuptools_scm[toml]>=6" -> "setuptools-scm").
-function requirementName(req: unknown): string | null {
-  if (typeof req !== 'string') return null;
-  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(req);
-  return m?.[1] === undefined ? null : canonicalizeName(m[1]);
-}
-
-function detectProvider(doc: Table | null, backend: BuildBackend): VersionSource | null {
-  const tool = tableAt(doc, 'tool');
-  const hatch = tableAt(tool, 'hatch', 'version');
-  if (hatch !== null) {
-    const source = get(hatch, 'source');
-    const path = get(hatch, 'path');
-    if (source === 'vcs') return { kind: 'dynamic', provider: 'hatch-vcs' };
-    if ((source === undefined || source === 'regex') && typeof path === 'string') return { kind: 'dynamic', provider: 'file', detail: path };
-    return { kind: 'dynamic', provider: 'unknown', detail: `[tool.hatch.version] source = ${JSON.stringify(source ?? null)}` };
-  }
-  const pdm = tableAt(tool, 'pdm', 'version');
-  if (pdm !== null) {
-    const source = get(pdm, 'source');
-    const path = get(pdm, 'path');
-    if (source === 'scm') return { kind: 'dynamic', provider: 'pdm-scm' };
-    if (source === 'file' && typeof path === 'string') return { kind: 'dynamic', provider: 'file', detail: path };
-    return { kind: 'dynamic', provider: 'unknown', detail: `[tool.pdm.version] source = ${JSON.stringify(source ?? null)}` };
-  }
-  const setuptoolsVersion = get(tableAt(tool, 'setuptools', 'dynamic'), 'version');
-  if (isTable(setuptoolsVersion)) {
-    const attr = get(setuptoolsVersion, 'attr');
-    const file = get(setuptoolsVersion, 'file');
-    if (typeof attr === 'string') return { kind: 'dynamic', provider: 'attr', detail: attr };
-    if (typeof file === 'string') return { kind: 'dynamic', provider: 'file', detail: file };
-    if (Array.isArray(file)) return { kind: 'dynamic', provider: 'file', detail: file.map(String).join(', ') };
-  }
-  const skbuild = get(tableAt(tool, 'scikit-build', 'metadata', 'version'), 'provider');
-  if (typeof skbuild === 'string') {
-    if (skbuild.includes('setuptools_scm')) return { kind: 'dynamic', provider: 'setuptools-scm' };
-    if (skbuild.endsWith('.regex')) return { kind: 'dynamic', provider: 'file', detail: String(get(tableAt(tool, 'scikit-build', 'metadata', 'version'), 'input') ?? '') };
-  }
-  const requires = get(tableAt(doc, 'build-system'), 'requires');
-  const names = Array.isArray(requires) ? requires.map(requirementName) : [];
-  if (tableAt(tool, 'setuptools_scm') !== null || tableAt(tool, 'setuptools-scm') !== null || names.includes('setuptools-scm')) {
-    return { kind: 'dynamic', provider: 'setuptools-scm' };
-  }
-  if (backend === 'flit') return { kind: 'dynamic', provider: 'attr', detail: '__version__ of the package module (flit)' };
-  if (backend === 'maturin') return { kind: 'dynamic', provider: 'file', detail: 'Cargo.toml' };
-  return null;
+function cfgDirective(provider: 'attr' | 'file', detail: string): VersionDirective {
+  if (provider === 'attr') return { kind: 'attr', spec: detail, declaredIn: 'setup.cfg' };
+  return { kind: 'text-file', paths: detail.split(',').map((p) => p.trim()).filter((p) => p !== ''), declaredIn: 'setup.cfg' };
 }
 
 function checkStatics(statics: readonly StaticVersion[], problems: ProjectProblem[]): void {

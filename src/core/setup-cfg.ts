@@ -73,6 +73,8 @@ export interface SetupCfgFacts {
   readonly name: string | null;
   readonly version: SetupCfgVersion;
   readonly requiresPython: string | null;
+  /** `[options] package_dir`: package name ('' for the root) -> directory. */
+  readonly packageDir: ReadonlyMap<string, string>;
   readonly problems: readonly IniProblem[];
 }
 
@@ -83,7 +85,19 @@ export function readSetupCfg(text: string): SetupCfgFacts {
   const name = nonEmpty(metadata?.get('name'));
   const rawVersion = nonEmpty(metadata?.get('version'));
   const requiresPython = nonEmpty(sections.get('options')?.get('python_requires'));
-  return { name, version: setupCfgVersion(rawVersion), requiresPython, problems };
+  const packageDir = readPackageDir(sections.get('options')?.get('package_dir'));
+  return { name, version: setupCfgVersion(rawVersion), requiresPython, packageDir, problems };
+}
+
+// `package_dir = =src` or one `name = dir` per line (setuptools' dict-list syntax).
+function readPackageDir(raw: string | undefined): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of (raw ?? '').split(/[\n,]/)) {
+    const eq = entry.indexOf('=');
+    if (eq < 0) continue;
+    out.set(entry.slice(0, eq).trim(), entry.slice(eq + 1).trim());
+  }
+  return out;
 }
 
 // setuptools' directives: `attr: pkg.__version__` and `file: VERSION` (comma-separated
