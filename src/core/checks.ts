@@ -19,9 +19,18 @@ export type { Finding, FindingCode, Severity } from './findings.js';
  * test away.
  */
 export type VersionFact =
-  | { readonly kind: 'static'; readonly version: string }
+  /** `file` and `line` say where it was read (version-layout.ts); pyproject.toml when omitted. */
+  | { readonly kind: 'static'; readonly version: string; readonly file?: string; readonly line?: number | null }
   | { readonly kind: 'dynamic'; readonly provider: string }
+  /** Only running the repository's code would say: the release goes ahead from the tag. */
+  | { readonly kind: 'unreadable'; readonly file: string; readonly line: number | null; readonly reason: string }
   | { readonly kind: 'missing' };
+
+/** "pyproject.toml", "src/pkg/__init__.py (line 8)": where a version was read, for messages. */
+function placeOf(v: { readonly file?: string; readonly line?: number | null }): string {
+  const file = v.file ?? 'pyproject.toml';
+  return v.line === undefined || v.line === null ? file : `${file} (line ${v.line})`;
+}
 
 export interface PublishedVersions {
   /** Registry target name from the server config, e.g. `pypi`. */
@@ -83,7 +92,9 @@ function projectFindings(problems: readonly ProjectProblem[]): Finding[] {
 }
 
 /** The head's version parsed, or the findings that explain why there is none. */
-function readStaticVersion(raw: string, kind: Kind, out: Finding[]): Version | null {
+function readStaticVersion(head: Extract<VersionFact, { kind: 'static' }>, kind: Kind, out: Finding[]): Version | null {
+  const raw = head.version;
+  const file = head.file ?? 'pyproject.toml';
   const version = parseVersion(raw);
   if (version === null) {
     const hint = nearestValidVersion(raw);
@@ -91,16 +102,27 @@ function readStaticVersion(raw: string, kind: Kind, out: Finding[]): Version | n
       hint === null
         ? 'Use a PEP 440 version such as `1.2.0`, `1.2.0rc1`, `1.2.0.post1` or `1.2.0.dev1`.'
         : `Use ${quote(hint)}.`;
-    out.push(finding('invalid-version', 'error', `The version ${quote(raw)} in pyproject.toml is not a valid PEP 440 version.`, fix, 'project.version'));
+    out.push(finding('invalid-version', 'error', `The version ${quote(raw)} in ${placeOf(head)} is not a valid PEP 440 version.`, fix, 'project.version'));
     return null;
   }
   const normalized = normalizeVersion(raw) ?? raw;
   if (normalized !== raw) {
     // Builds write the normalized spelling into the files, so the index shows that one.
     const message = `The version ${quote(raw)} is not spelled canonically; it will be published as ${quote(normalized)}.`;
-    out.push(finding('non-canonical-version', kind === 'change' ? 'warning' : 'notice', message, `Write ${quote(normalized)} in pyproject.toml.`, 'project.version'));
+    out.push(finding('non-canonical-version', kind === 'change' ? 'warning' : 'notice', message, `Write ${quote(normalized)} in ${file}.`, 'project.version'));
   }
   return version;
+}
+
+function missingVersion(kind: Kind): Finding {
+  const fix = kind === 'change' ? 'Set `version` in `[project]`, or list "version" in `project.dynamic` with a plugin such as setuptools-scm.' : 'Set `version` in `[project]`, or list "version" in `project.dynamic`.';
+  return finding('version-missing', 'error', 'No version is declared: pyproject.toml has neither `project.version` nor a dynamic version, and no setup.cfg or setup.py names one.', fix, 'project.version');
+}
+
+function unreadableNotice(head: Extract<VersionFact, { kind: 'unreadable' }>, kind: Kind): Finding {
+  const then = kind === 'release' ? 'the tag is the version, and the built files must name it' : 'the version checks apply to the tag when it is pushed, and the built files must name it';
+  const message = `The version in ${placeOf(head)} is only known by running code (${head.reason}), which pyrelease does not do: ${then}.`;
+  return finding('version-unreadable', 'notice', message, null, 'project.version');
 }
 
 function dynamicNotice(provider: string, kind: Kind): Finding {
@@ -178,14 +200,14 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   out.push(...accessFindings(config.registries, facts.access));
   const head = facts.head.version;
   if (head.kind === 'missing') {
-    out.push(finding('version-missing', 'error', 'pyproject.toml has no version: neither `project.version` nor a dynamic version.', 'Set `version` in `[project]`, or list "version" in `project.dynamic` with a plugin such as setuptools-scm.', 'project.version'));
+    out.push(missingVersion('change'));
     return sortFindings(out);
   }
-  if (head.kind === 'dynamic') {
-    out.push(dynamicNotice(head.provider, 'change'));
+  if (head.kind === 'dynamic' || head.kind === 'unreadable') {
+    out.push(head.kind === 'dynamic' ? dynamicNotice(head.provider, 'change') : unreadableNotice(head, 'change'));
     return sortFindings(out);
   }
-  const version = readStaticVersion(head.version, 'change', out);
+  const version = readStaticVersion(head, 'change', out);
   if (version === null) return sortFindings(out);
 
   const target = staticTarget(facts);
@@ -194,7 +216,7 @@ export function checkChange(facts: ChangeFacts): Finding[] {
   if (unchanged) {
     // Most changes leave the version alone; that is only a problem when the repo says so.
     if (config.requireBump) {
-      out.push(finding('version-not-bumped', 'error', `The version ${quote(head.version)} is the same as on ${branch}, and this repository requires every change to bump it.`, 'Raise the version in pyproject.toml.', 'require-bump'));
+      out.push(finding('version-not-bumped', 'error', `The version ${quote(head.version)} is the same as on ${branch}, and this repository requires every change to bump it.`, `Raise the version in ${head.file ?? 'pyproject.toml'}.`, 'require-bump'));
     }
     return sortFindings(out);
   }
@@ -247,16 +269,18 @@ export function checkRelease(facts: ChangeFacts): Finding[] {
   const head = facts.head.version;
   let headVersion: Version | null = null;
   if (head.kind === 'missing') {
-    out.push(finding('version-missing', 'error', 'pyproject.toml has no version: neither `project.version` nor a dynamic version.', 'Set `version` in `[project]`, or list "version" in `project.dynamic`.', 'project.version'));
-  } else if (head.kind === 'dynamic') {
-    out.push(dynamicNotice(head.provider, 'release'));
+    out.push(missingVersion('release'));
+  } else if (head.kind === 'dynamic' || head.kind === 'unreadable') {
+    out.push(head.kind === 'dynamic' ? dynamicNotice(head.provider, 'release') : unreadableNotice(head, 'release'));
     if (facts.tag === null) {
-      out.push(finding('version-unknown', 'error', `The version is dynamic (${quote(head.provider)}) and there is no tag, so nothing says which version to release.`, 'Release by pushing a tag.'));
+      const what = head.kind === 'dynamic' ? `dynamic (${quote(head.provider)})` : `computed by code in ${placeOf(head)}`;
+      out.push(finding('version-unknown', 'error', `The version is ${what} and there is no tag, so nothing says which version to release.`, 'Release by pushing a tag.'));
     }
   } else {
-    headVersion = readStaticVersion(head.version, 'release', out);
+    headVersion = readStaticVersion(head, 'release', out);
     if (headVersion !== null && tagVersion !== null && !versionsEqual(headVersion, tagVersion)) {
-      out.push(finding('tag-mismatch', 'error', `The tag ${quote(facts.tag ?? '')} says ${quote(canonicalizeVersion(tagVersion, false))} but pyproject.toml says ${quote(head.version)}.`, 'Make the tag and `project.version` name the same version, then tag again.', 'project.version'));
+      const fix = head.file === undefined || head.file === 'pyproject.toml' ? 'Make the tag and `project.version` name the same version, then tag again.' : `Make the tag and the version in ${head.file} name the same version, then tag again.`;
+      out.push(finding('tag-mismatch', 'error', `The tag ${quote(facts.tag ?? '')} says ${quote(canonicalizeVersion(tagVersion, false))} but ${placeOf(head)} says ${quote(head.version)}.`, fix, 'project.version'));
     }
   }
 

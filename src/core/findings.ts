@@ -16,6 +16,7 @@ export type FindingCode =
   | 'version-missing'
   | 'version-unknown'
   | 'dynamic-version'
+  | 'version-unreadable'
   | 'version-not-greater'
   | 'version-not-bumped'
   | 'version-already-tagged'

@@ -1,6 +1,7 @@
 import type { ChangeFacts, PublishedVersions, VersionFact } from '../core/checks.js';
-import { readProjectFacts } from '../core/pyproject.js';
-import type { ProjectFacts, VersionSource } from '../core/pyproject.js';
+import type { ProjectFacts } from '../core/pyproject.js';
+import { resolveProjectFacts } from '../core/version-layout.js';
+import type { ResolvedProject, ResolvedVersion } from '../core/version-layout.js';
 import { extendsTarget, readRepoConfig } from '../core/repo-config.js';
 import type { RepoConfigResult } from '../core/repo-config.js';
 import type { OrgDefaults } from '../core/config-extends.js';
@@ -27,7 +28,10 @@ export interface FactSources {
 
 export interface GatheredFacts {
   readonly facts: ChangeFacts;
+  /** What the build configuration declares, with the name the layout reading found. */
   readonly project: ProjectFacts;
+  /** Where the head's version was read: file and line, or why it cannot be read. */
+  readonly version: ResolvedVersion;
   readonly config: RepoConfigResult;
 }
 
@@ -35,15 +39,21 @@ function projectFile(dir: string, name: string): string {
   return dir === '.' || dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
 }
 
-function toVersionFact(source: VersionSource): VersionFact {
-  if (source.kind === 'static') return { kind: 'static', version: source.version };
-  if (source.kind === 'dynamic') return { kind: 'dynamic', provider: source.provider };
+function toVersionFact(v: ResolvedVersion, dir: string): VersionFact {
+  // Messages name files as the repository has them, so a `path` project's files carry it.
+  const file = (f: string): string => projectFile(dir, f);
+  if (v.kind === 'static') return { kind: 'static', version: v.version, file: file(v.file), line: v.line };
+  if (v.kind === 'scm') return { kind: 'dynamic', provider: v.provider };
+  if (v.kind === 'unreadable') return { kind: 'unreadable', file: file(v.file), line: v.line, reason: v.reason };
   return { kind: 'missing' };
 }
 
-async function readProject(read: (path: string) => Promise<string | null>, dir: string): Promise<ProjectFacts> {
-  const [pyprojectToml, setupCfg] = await Promise.all([read(projectFile(dir, 'pyproject.toml')), read(projectFile(dir, 'setup.cfg'))]);
-  return readProjectFacts({ pyprojectToml, setupCfg });
+/**
+ * The project's layout read through `read`: pyproject.toml and setup.cfg first, then
+ * whatever they (or setup.py) name, a few files at most (core/version-layout.ts).
+ */
+function readProject(read: (path: string) => Promise<string | null>, dir: string): Promise<ResolvedProject> {
+  return resolveProjectFacts((path) => read(projectFile(dir, path)));
 }
 
 export async function gatherChangeFacts(sources: FactSources, tag: string | null): Promise<GatheredFacts> {
@@ -68,13 +78,13 @@ export async function gatherChangeFacts(sources: FactSources, tag: string | null
   const published = sources.publishedVersions === undefined || registries.length === 0 ? [] : await sources.publishedVersions(registries, project.name);
 
   const facts: ChangeFacts = {
-    head: { version: toVersionFact(project.version) },
-    target: sources.target === null || targetProject === null ? null : { version: toVersionFact(targetProject.version), branch: sources.target.branch },
+    head: { version: toVersionFact(project.version, dir) },
+    target: sources.target === null || targetProject === null ? null : { version: toVersionFact(targetProject.version, dir), branch: sources.target.branch },
     tags,
     tag,
     published,
     config,
     projectProblems: project.problems.map((p) => ({ code: p.code, message: p.message, ...(p.field === undefined ? {} : { field: p.field }) })),
   };
-  return { facts, project, config };
+  return { facts, project: { ...project.declared, name: project.name }, version: project.version, config };
 }
