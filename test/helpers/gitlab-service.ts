@@ -106,9 +106,14 @@ export async function gitlabService(
     async commitFixture(branch, sha, message, fixture, version) {
       const dir = await copyProject(fixture);
       const pyprojectPath = join(dir, 'pyproject.toml');
-      let pyproject = await readFile(pyprojectPath, 'utf8');
-      if (version !== undefined) pyproject = pyproject.replace(/^version = ".*"$/m, `version = "${version}"`);
-      await writeFile(pyprojectPath, `${pyproject}\n[tool.pyrelease]\nregistries = ["fake"]\n`);
+      const pyproject = await readFile(pyprojectPath, 'utf8').catch(() => null);
+      if (pyproject === null) {
+        // A setup.py-only project has no pyproject.toml: its config is .pyrelease.yml.
+        await writeFile(join(dir, '.pyrelease.yml'), 'registries: [fake]\n');
+      } else {
+        const bumped = version === undefined ? pyproject : pyproject.replace(/^version = ".*"$/m, `version = "${version}"`);
+        await writeFile(pyprojectPath, `${bumped}\n[tool.pyrelease]\nregistries = ["fake"]\n`);
+      }
       addCommit(project, branch, sha, message, await filesOf(dir));
       project.archives.set(sha, await readFile(await packForgeArchive(dir, { name: 'sample', sha })));
     },
