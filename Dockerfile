@@ -43,6 +43,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 python3-venv python3-pip python3-build python3-setuptools python3-wheel \
       python3-hatchling python3-poetry python3-setuptools-scm python3-hatch-vcs \
+      flit python3-flit-scm python3-mesonpy meson ninja-build \
       git util-linux bubblewrap uidmap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 

@@ -50,6 +50,9 @@ export function buildEnvironment(
     // this instead, and poetry-dynamic-versioning steps aside with its bypass.
     SETUPTOOLS_SCM_PRETEND_VERSION: opts.version,
     POETRY_DYNAMIC_VERSIONING_BYPASS: opts.version,
+    // pdm-backend's `source = "scm"` and pbr read their own variables for the same purpose.
+    PDM_BUILD_SCM_VERSION: opts.version,
+    PBR_VERSION: opts.version,
     PYTHONDONTWRITEBYTECODE: '1',
     PIP_NO_INPUT: '1',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',

@@ -166,6 +166,8 @@ describe('buildDistributions: secrets never reach the build', () => {
       TMPDIR: '/t',
       SETUPTOOLS_SCM_PRETEND_VERSION: '1.2.3',
       POETRY_DYNAMIC_VERSIONING_BYPASS: '1.2.3',
+      PDM_BUILD_SCM_VERSION: '1.2.3',
+      PBR_VERSION: '1.2.3',
       PYTHONDONTWRITEBYTECODE: '1',
       PIP_NO_INPUT: '1',
       PIP_DISABLE_PIP_VERSION_CHECK: '1',

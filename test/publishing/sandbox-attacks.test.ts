@@ -29,7 +29,7 @@ const REDIS_URL = process.env['PYRELEASE_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:
 const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = `pypi-AgEI${randomBytes(12).toString('hex')}`;
 // The names a contained build's environment may hold (build-env.ts), and nothing else.
-const BUILD_ENV_NAMES = ['PATH', 'TZ', 'SOURCE_DATE_EPOCH', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR', 'SETUPTOOLS_SCM_PRETEND_VERSION', 'POETRY_DYNAMIC_VERSIONING_BYPASS', 'PYTHONDONTWRITEBYTECODE', 'PIP_NO_INPUT', 'PIP_DISABLE_PIP_VERSION_CHECK', 'POETRY_NO_INTERACTION', 'POETRY_VIRTUALENVS_CREATE'];
+const BUILD_ENV_NAMES = ['PATH', 'TZ', 'SOURCE_DATE_EPOCH', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR', 'SETUPTOOLS_SCM_PRETEND_VERSION', 'POETRY_DYNAMIC_VERSIONING_BYPASS', 'PDM_BUILD_SCM_VERSION', 'PBR_VERSION', 'PYTHONDONTWRITEBYTECODE', 'PIP_NO_INPUT', 'PIP_DISABLE_PIP_VERSION_CHECK', 'POETRY_NO_INTERACTION', 'POETRY_VIRTUALENVS_CREATE'];
 const marker = `pyrelease-attack-${randomBytes(6).toString('hex')}`;
 
 let decision: SandboxDecision;
