@@ -21,6 +21,8 @@ export interface SetupPyFacts {
   /** false when the file has no `setup(...)` call pyrelease can see. */
   readonly hasSetupCall: boolean;
   readonly name: string | null;
+  /** Where a `name=` that is not a literal comes from (`about["__title__"]`), read like a version. */
+  readonly nameRef: SetupPyVersion | null;
   readonly version: SetupPyVersion;
   /** `package_dir={"": "src"}`: the directory that holds top-level packages, or null. */
   readonly packageRoot: string | null;
@@ -31,23 +33,25 @@ const VERSION_ATTRS = ['__version__', 'VERSION', 'version'] as const;
 export function readSetupPy(text: string): SetupPyFacts {
   const model = readModule(text);
   const call = findSetupCall(model);
-  if (call === null) return { hasSetupCall: false, name: null, version: { kind: 'missing' }, packageRoot: null };
+  if (call === null) return { hasSetupCall: false, name: null, nameRef: null, version: { kind: 'missing' }, packageRoot: null };
   const kwargs = keywordArguments(call.args, model, call.line);
   const opened = openedPaths(model);
-  const name = nameOf(kwargs.get('name'), model, call.line);
+  const nameArg = kwargs.get('name');
+  const name = nameOf(nameArg, model, call.line);
   const packageRoot = packageRootOf(kwargs.get('package_dir'));
+  const nameRef = name !== null || nameArg === undefined ? null : resolveExpression(nameArg.tokens, nameArg.line, model, call.line, opened, 0);
 
   const scm = kwargs.get('use_scm_version');
-  if (scm !== undefined && !isFalsy(scm.tokens)) return { hasSetupCall: true, name, version: { kind: 'scm', provider: 'setuptools-scm', line: scm.line }, packageRoot };
+  if (scm !== undefined && !isFalsy(scm.tokens)) return { hasSetupCall: true, name, nameRef, version: { kind: 'scm', provider: 'setuptools-scm', line: scm.line }, packageRoot };
   const pbr = kwargs.get('pbr');
-  if (pbr !== undefined && !isFalsy(pbr.tokens)) return { hasSetupCall: true, name, version: { kind: 'scm', provider: 'pbr', line: pbr.line }, packageRoot };
+  if (pbr !== undefined && !isFalsy(pbr.tokens)) return { hasSetupCall: true, name, nameRef, version: { kind: 'scm', provider: 'pbr', line: pbr.line }, packageRoot };
   const version = kwargs.get('version');
   if (version === undefined) {
     const spread = call.args.some((t) => t.text === '**');
     const v: SetupPyVersion = spread ? { kind: 'unreadable', line: call.line, reason: 'setup() takes its keywords from a dictionary built in code' } : { kind: 'missing' };
-    return { hasSetupCall: true, name, version: v, packageRoot };
+    return { hasSetupCall: true, name, nameRef, version: v, packageRoot };
   }
-  return { hasSetupCall: true, name, version: resolveExpression(version.tokens, version.line, model, call.line, opened, 0), packageRoot };
+  return { hasSetupCall: true, name, nameRef, version: resolveExpression(version.tokens, version.line, model, call.line, opened, 0), packageRoot };
 }
 
 interface Call {

@@ -15,7 +15,7 @@ import { literalVersion, readModule } from './python-module.js';
 import type { Assignment, ModuleModel } from './python-module.js';
 import { readSetupPy } from './setup-py.js';
 import { dynamicVersionLine, iniKeyLine, lineAt, safePath, tomlKeyLine } from './config-lines.js';
-import type { SetupPyFacts } from './setup-py.js';
+import type { SetupPyFacts, SetupPyVersion } from './setup-py.js';
 
 export type VersionOrigin = 'project' | 'poetry' | 'setup.cfg' | 'setup.py' | 'module' | 'file';
 
@@ -141,7 +141,12 @@ function resolve(files: FileMap, text: Text, firstOf: FirstOf): ResolvedProject 
   const setupPy = text('setup.py');
   if (setupPy !== null) {
     const facts = readSetupPy(setupPy);
-    if (facts.hasSetupCall) return done(fromSetupPy(facts, declared, text, firstOf), declared.name ?? facts.name);
+    if (facts.hasSetupCall) {
+      const version = fromSetupPy(facts.version, facts, declared, text, firstOf);
+      // name=about["__title__"]: read from the module like the version, never guessed.
+      const ref = facts.nameRef === null ? null : fromSetupPy(facts.nameRef, facts, declared, text, firstOf);
+      return done(version, declared.name ?? facts.name ?? (ref?.kind === 'static' ? ref.version : null));
+    }
   }
   if (v.kind === 'dynamic') {
     return done({ kind: 'unreadable', file: 'pyproject.toml', line: dynamicVersionLine(pyproject ?? ''), reason: v.detail ?? 'no version provider pyrelease knows is configured' });
@@ -326,8 +331,8 @@ function regexFileVersion(d: Extract<VersionDirective, { kind: 'regex-file' }>, 
   return { kind: 'static', version, origin: d.path.endsWith('.py') ? 'module' : 'file', file: d.path, line: lineAt(t, start) };
 }
 
-function fromSetupPy(facts: SetupPyFacts, declared: ProjectFacts, text: Text, firstOf: FirstOf): ResolvedVersion {
-  const v = facts.version;
+/** What a setup.py value (its version, or a name that is not a literal) refers to. */
+function fromSetupPy(v: SetupPyVersion, facts: SetupPyFacts, declared: ProjectFacts, text: Text, firstOf: FirstOf): ResolvedVersion {
   const packageDir = facts.packageRoot !== null && !declared.packageDir.has('') ? new Map([...declared.packageDir, ['', facts.packageRoot]]) : declared.packageDir;
   switch (v.kind) {
     case 'literal':

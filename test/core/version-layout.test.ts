@@ -73,6 +73,19 @@ describe('setup.py-only projects', () => {
     expect(project.version).toMatchObject({ kind: 'static', version: '1.0', origin: 'setup.py' });
   });
 
+  it('reads name=about["__title__"] from the module setup.py exec()s, like the version', async () => {
+    const { project } = await readTree({
+      'setup.py': 'about = {}\nexec(open("pkg/__version__.py").read(), about)\nsetup(name=about["__title__"], version=about["__version__"])\n',
+      'pkg/__version__.py': '__title__ = "pkg-name"\n__version__ = "1.0"\n',
+    });
+    expect(project.name).toBe('pkg-name');
+  });
+
+  it('leaves the name unknown when only code says it', async () => {
+    const { project } = await readTree({ 'setup.py': 'import os\nsetup(name=os.environ["NAME"], version="1.0")\n' });
+    expect(project.name).toBeNull();
+  });
+
   it('does not read setup.py when pyproject.toml declares the version', async () => {
     const { asked } = await readTree({ 'pyproject.toml': '[project]\nname = "a"\nversion = "1.0"\n', 'setup.py': 'setup(version="9")' });
     expect(asked.sort()).toEqual(['pyproject.toml', 'setup.cfg']);
