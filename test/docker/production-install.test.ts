@@ -64,7 +64,8 @@ function importedSpecifiers(dir: string): Set<string> {
     }
     if (!name.endsWith('.js')) continue;
     const text = readFileSync(path, 'utf8');
-    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"./][^'"]*)['"]/gm)) {
+    // A specifier has no whitespace: `tok.text === 'from'` in compiled code is not an import.
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"./\s][^'"\s]*)['"]/gm)) {
       const specifier = m[1] as string;
       if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) found.add(specifier);
     }
