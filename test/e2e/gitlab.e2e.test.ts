@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { arrangeLoweringMergeRequest, eventually, gitlabService } from '../helpers/gitlab-service.js';
+import { arrangeLoweringMergeRequest, eventually, gitlabService, projectBlock, tagPush } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -12,14 +12,6 @@ afterEach(async () => {
   await svc?.close();
   svc = undefined;
 });
-
-function projectBlock(s: GitlabService) {
-  return { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
-}
-
-function tagPush(s: GitlabService, tag: string, at: string) {
-  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
-}
 
 function mergeRequest(s: GitlabService, iid: number, head: string, action: 'open' | 'update', oldrev: string | null) {
   const base = fixture('merge-request');

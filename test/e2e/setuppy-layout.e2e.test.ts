@@ -3,11 +3,8 @@
 // service reads the version from the module through GitLab's file API, and a tag that
 // disagrees with it is refused with the module's file and line.
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, gitlabService } from '../helpers/gitlab-service.js';
+import { eventually, gitlabService, tagPush } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
-import { readFileSync } from 'node:fs';
-
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const sha = (c: string) => c.repeat(40);
 
 let svc: GitlabService | undefined;
@@ -15,11 +12,6 @@ afterEach(async () => {
   await svc?.close();
   svc = undefined;
 });
-
-function tagPush(s: GitlabService, tag: string, at: string) {
-  const project = { ...(fixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
-  return { ...fixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project };
-}
 
 describe('a setup.py-only project through the fake GitLab', () => {
   it('publishes the release whose tag names the version in the module setup.py reads', { timeout: 120_000 }, async () => {

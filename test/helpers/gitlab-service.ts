@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -146,6 +147,19 @@ export async function arrangeLoweringMergeRequest(s: GitlabService): Promise<voi
   s.project.branches.set('feature', [base]);
   await s.commitFixture('feature', head, 'lower', 'setuptools-static', '1.3.0');
   addMergeRequest(s.project, 5, [head]);
+}
+
+const gitlabFixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
+/** The `project` block of a GitLab webhook, for this service's fake project. */
+export function projectBlock(s: GitlabService): Record<string, unknown> {
+  return { ...(gitlabFixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
+}
+
+/** A Tag Push Hook for `tag` at commit `at`, from the recorded GitLab payload. */
+export function tagPush(s: GitlabService, tag: string, at: string): Record<string, unknown> {
+  return { ...gitlabFixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
 }
 
 /** Polls until check() returns a value that is not undefined, or fails after timeoutMs. */
