@@ -9,6 +9,7 @@ import type { GithubOctokit, RepoRef } from './github-octokit.js';
 import { ensureGithubRelease } from './github-releases.js';
 import { tagProtectedByRulesets } from './github-rulesets.js';
 import { branchSchema, commitSchema, compareSchema, contentFileSchema, parsed, pullSchema, refSchema, repoIdentitySchema, repoSchema, repoTagSchema, tagObjectSchema } from './github-schemas.js';
+import { hasDotSegment, isDotSegment } from '../path-guard.js';
 
 export interface GithubPlatformOptions {
   /** An installation's Octokit (ProbotOctokit: throttling, retry, paginate). */
@@ -27,7 +28,6 @@ const FILE_LIMIT = 1024 * 1024;
 const COMPARE_CONCURRENCY = 4;
 
 /** `.` and `..` would be collapsed by URL parsing into another route: no ref or path is called that. */
-const dotSegment = (value: string): boolean => value === '' || value === '.' || value === '..' || /^(%2e|\.){1,2}$/i.test(value);
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
@@ -50,7 +50,7 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
 
   /** A tag ref's sha, peeled through annotated tag objects to the commit. */
   const getTag = async (name: string): Promise<TagInfo | null> => {
-    if (dotSegment(name)) return null;
+    if (isDotSegment(name)) return null;
     const res = await orNull('read a tag', () => octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...repo, ref: `tags/${name}` }));
     if (res === null) return null;
     let object = parsed(refSchema, res.data, 'read a tag').object;
@@ -73,7 +73,7 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
   };
 
   return {
-    ...githubBranchOps(octokit, repo, dotSegment),
+    ...githubBranchOps(octokit, repo, isDotSegment),
     identity: async () => {
       // Asked by owner/name (how this adapter addresses everything): GitHub answers with
       // the repository's id, and its current full name (a renamed repository redirects).
@@ -88,7 +88,7 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
       return branch;
     },
     resolveCommit: async (ref): Promise<CommitInfo | null> => {
-      if (dotSegment(ref)) return null;
+      if (isDotSegment(ref)) return null;
       // An unknown ref is a 422 "No commit found for SHA" on this route, a 404 elsewhere.
       const res = await orNull('read a commit', () => octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { ...repo, ref }), [404, 422]);
       if (res === null) return null;
@@ -96,7 +96,7 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
       return { sha: c.sha, message: c.commit.message };
     },
     readFile: async (path, ref) => {
-      if (path.split('/').some(dotSegment) || dotSegment(ref)) return null;
+      if (hasDotSegment(path) || isDotSegment(ref)) return null;
       const res = await orNull('read a file', () => octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...repo, path, ref }));
       if (res === null || Array.isArray(res.data)) return null;
       const file = parsed(contentFileSchema, res.data, 'read a file');
@@ -129,14 +129,14 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
     },
     isTagProtected: (name) => tagProtectedByRulesets(octokit, repo, name),
     branchesContaining: async (sha) => {
-      if (dotSegment(sha)) return [];
+      if (isDotSegment(sha)) return [];
       const all = await translated('list branches', () => octokit.paginate('GET /repos/{owner}/{repo}/branches', { ...repo, per_page: 100 }));
       const branches = parsed(branchSchema.array(), all, 'list branches');
       const hits = await mapLimited(branches, COMPARE_CONCURRENCY, (b) => contains(b.name, b.commit.sha, sha));
       return branches.filter((_, i) => hits[i] === true).map((b) => b.name);
     },
     changeRequestsForCommit: async (sha) => {
-      if (dotSegment(sha)) return [];
+      if (isDotSegment(sha)) return [];
       const pulls = await orNull('list pull requests of a commit', () => octokit.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { ...repo, commit_sha: sha, per_page: 100 }), [404, 422]);
       if (pulls === null) return [];
       return parsed(pullSchema.array(), pulls, 'list pull requests of a commit')

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { Platform } from '../platform.js';
 import { orNull, translateGitlabError } from './gitlab-errors.js';
+import { isDotSegment } from '../path-guard.js';
 
 type GitlabApi = InstanceType<typeof Gitlab<false>>;
 
@@ -24,7 +25,6 @@ async function refsMissing(api: GitlabApi, pid: number | string, refs: readonly 
 }
 
 /** `.` and `..` would be collapsed by URL parsing into another route. */
-const dotSegment = (value: string): boolean => value === '' || value === '.' || value === '..';
 
 /**
  * Branches over doc/api/branches.md. Creating an existing branch is a 400 ("Branch
@@ -34,7 +34,7 @@ const dotSegment = (value: string): boolean => value === '' || value === '.' || 
  */
 export function branchOps(api: GitlabApi, pid: number | string): Pick<Platform, 'ensureBranch' | 'branchHead' | 'mergeBase'> {
   const branchHead = async (name: string): Promise<string | null> => {
-    if (dotSegment(name)) return null;
+    if (isDotSegment(name)) return null;
     const raw = await orNull('read a branch', () => api.Branches.show(pid, name));
     if (raw === null) return null;
     const branch = branchSchema.safeParse(raw);

@@ -24,6 +24,7 @@ import {
   tagSchema,
   userSchema,
 } from './gitlab-schemas.js';
+import { hasDotSegment, isDotSegment } from '../path-guard.js';
 
 export type GitlabApi = InstanceType<typeof Gitlab<false>>;
 
@@ -54,7 +55,6 @@ export function parsed<S extends z.ZodType>(schema: S, value: unknown, action: s
 }
 
 /** `.` and `..` would be collapsed by URL parsing into another route: no ref or path is called that. */
-const dotSegment = (value: string): boolean => value === '' || value === '.' || value === '..';
 
 export function cutDescription(text: string): string {
   const chars = [...text.replace(/\s+/g, ' ').trim()];
@@ -73,7 +73,7 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
   };
 
   const getTag = async (name: string): Promise<TagInfo | null> => {
-    if (dotSegment(name)) return null;
+    if (isDotSegment(name)) return null;
     const tag = await orNull('read a tag', () => api.Tags.show(pid, name));
     if (tag === null) return null;
     const t = parsed(tagSchema, tag, 'read a tag');
@@ -132,14 +132,14 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
       return project.default_branch;
     },
     resolveCommit: async (ref): Promise<CommitInfo | null> => {
-      if (dotSegment(ref)) return null;
+      if (isDotSegment(ref)) return null;
       const commit = await orNull('read a commit', () => api.Commits.show(pid, ref));
       if (commit === null) return null;
       const c = parsed(commitSchema, commit, 'read a commit');
       return { sha: c.id, message: c.message ?? '' };
     },
     readFile: async (path, ref) => {
-      if (dotSegment(path) || dotSegment(ref)) return null;
+      if (hasDotSegment(path) || isDotSegment(ref)) return null;
       const body = await orNull('read a file', () => api.RepositoryFiles.showRaw(pid, path, ref, STREAMED) as Promise<unknown>);
       if (body === null) return null;
       const text = await streamToText(body, FILE_LIMIT);
