@@ -35,8 +35,9 @@ export interface GatheredFacts {
   readonly config: RepoConfigResult;
 }
 
+// `path = "./sub/"` and `sub` name the same directory; the forges refuse `.` segments.
 function projectFile(dir: string, name: string): string {
-  return dir === '.' || dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
+  return [...dir.split('/'), name].filter((segment) => segment !== '' && segment !== '.').join('/');
 }
 
 function toVersionFact(v: ResolvedVersion, dir: string): VersionFact {
