@@ -38,7 +38,5 @@ export type Action =
     }
   | { readonly kind: 'ignore'; readonly reason: string };
 
-export type ActionKind = Action['kind'];
-
 /** Context name of the commit status / check run. */
 export const STATUS_CONTEXT = 'pyrelease';

@@ -12,8 +12,8 @@ import { renderReport, statusLine } from './report.js';
 import { classifyTag, tagForVersion, versionFromCommitMessage } from './tags.js';
 
 /**
- * decideActions: (event, facts) -> Action[]. Pure: the service gathers the facts
- * through the Platform port and carries the actions out.
+ * decideRelease and decideChangeRequest: (event, facts) -> Action[]. Pure: the
+ * service gathers the facts through the Platform port and carries the actions out.
  */
 export interface ReleaseFacts {
   readonly change: ChangeFacts;

@@ -54,5 +54,3 @@ export type RepoEvent =
       readonly sameRepo: boolean;
       readonly meta: EventMeta;
     };
-
-export type RepoEventKind = RepoEvent['kind'];

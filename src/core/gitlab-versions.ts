@@ -59,7 +59,6 @@ export function compareReleases(a: GitlabRelease, b: GitlabRelease): number {
   return semver.compare(sortable(a.version), sortable(b.version)) || (a.edition ?? '').localeCompare(b.edition ?? '') || a.tag.localeCompare(b.tag);
 }
 
-export const TEMPLATE_FIELDS = ['tag', 'version', 'major', 'minor', 'patch', 'edition'] as const;
 export type TemplateValues = Readonly<Record<string, string>>;
 
 export type RenderResult = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string };

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { hasLocal, parseVersion } from '../core/pep440.js';
 import type { Credentials } from './credentials.js';
 import type { FileState } from './index-lookup.js';
@@ -114,8 +114,4 @@ async function sameFileOrConflict(target: RegistryTarget, info: DistInfo, indexS
     `${target.name} already has ${info.filename} with sha256 ${indexSha256}, but this build made ${info.sha256}; a published file cannot be replaced, so release a new version`,
     { details: { registry: target.name, filename: info.filename } },
   );
-}
-
-export function isConflict(error: unknown): boolean {
-  return isAppError(error) && error.code === 'index-conflict';
 }

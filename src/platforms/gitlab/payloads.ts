@@ -100,4 +100,3 @@ export type TagPushPayload = z.infer<typeof tagPushSchema>;
 export type PushPayload = z.infer<typeof pushSchema>;
 export type MergeRequestPayload = z.infer<typeof mergeRequestSchema>;
 export type NotePayload = z.infer<typeof noteSchema>;
-export type ReleasePayload = z.infer<typeof releaseSchema>;
