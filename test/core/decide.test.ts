@@ -13,7 +13,7 @@ const tagEvent = (tag: string): TagEvent => ({ kind: 'tag-pushed', repo, tag, sh
 const pushEvent = (message: string | null, branch = 'main'): PushEvent => ({ kind: 'branch-pushed', repo, branch, sha: SHA, headMessage: message, meta });
 const crEvent: ChangeRequestEvent = { kind: 'change-request', repo, action: 'opened', number: 5, sourceBranch: 'feature', targetBranch: 'main', headSha: SHA, sameRepo: true, meta };
 
-function change(over: { yml?: string; head?: VersionFact; tag?: string | null; target?: ChangeFacts['target'] } = {}): ChangeFacts {
+function change(over: { yml?: string | undefined; head?: VersionFact | undefined; tag?: string | null | undefined; target?: ChangeFacts['target'] | undefined } = {}): ChangeFacts {
   return {
     head: { version: over.head ?? { kind: 'static', version: '1.2.0' } },
     target: over.target ?? null,
