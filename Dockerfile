@@ -34,17 +34,15 @@ LABEL org.opencontainers.image.title="pyrelease" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}"
 
-# The Python build toolchain the worker drives (PEP 517 build with venv for isolated
-# builds, setuptools, wheel, hatchling, poetry, setuptools-scm, hatch-vcs), git for
-# setuptools-scm and hatch-vcs, bubblewrap, util-linux (setpriv, prlimit, unshare) and
-# uidmap (newuidmap) for the build sandbox, and tini as PID 1 so SIGTERM reaches node
-# and build processes are reaped.
+# The Debian packages a worker needs at run time, listed (each with why) in
+# system-packages/runtime.txt, which .ci/run and `npm test` install from too: the Python
+# build toolchain the worker drives, git, the build sandbox (bubblewrap, util-linux,
+# uidmap), CA certificates and tini as PID 1. The list stays in the image: a worker that
+# finds its toolchain missing names it.
+COPY system-packages/runtime.txt /app/system-packages/runtime.txt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv python3-pip python3-build python3-setuptools python3-wheel \
-      python3-hatchling python3-poetry python3-setuptools-scm python3-hatch-vcs \
-      flit python3-flit-scm python3-mesonpy meson ninja-build \
-      git util-linux bubblewrap uidmap ca-certificates tini \
+      $(sed 's/#.*//' /app/system-packages/runtime.txt) \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed UID/GID, so a volume's ownership stays right across image rebuilds; and

@@ -87,15 +87,16 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('copies only package.json, dist/, bin/, node_modules/ and app.yml into the final stage, from the build stage', () => {
-    const copied = all(final, 'COPY').map((c) => c.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1).join(' '));
-    expect(copied.sort()).toEqual(['/src/app.yml', '/src/bin', '/src/dist', '/src/node_modules', '/src/package.json']);
-    expect(all(final, 'COPY').every((c) => c.args.includes('--from=build'))).toBe(true);
+  it('copies only package.json, dist/, bin/, node_modules/ and app.yml into the final stage from the build stage, and its apt list from the context', () => {
+    const sources = (c: Instruction): string => c.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1).join(' ');
+    const [fromBuild, fromContext] = [all(final, 'COPY').filter((c) => c.args.includes('--from=build')), all(final, 'COPY').filter((c) => !c.args.includes('--from='))];
+    expect(fromBuild.map(sources).sort()).toEqual(['/src/app.yml', '/src/bin', '/src/dist', '/src/node_modules', '/src/package.json']);
+    expect(fromContext.map(sources)).toEqual(['system-packages/runtime.txt']);
   });
 
   it('ships every file the compiled code reads beside itself (new URL(..., import.meta.url))', () => {
     const workdir = last(final, 'WORKDIR')?.args ?? '/';
-    const inImage = all(final, 'COPY').map((c) => posix.join(workdir, c.args.split(/\s+/).at(-1) ?? ''));
+    const inImage = all(final, 'COPY').map((c) => posix.resolve(workdir, c.args.split(/\s+/).at(-1) ?? ''));
     for (const file of sourceFiles(join(root, 'src'))) {
       for (const m of readFileSync(file, 'utf8').matchAll(/new URL\('([^']+)', import\.meta\.url\)/g)) {
         // src/x/y.ts runs as dist/x/y.js in the image.
@@ -105,16 +106,13 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('installs the Python build toolchain CI installs for builds (image and CI cannot drift)', () => {
-    const image = new Set(all(final, 'RUN').flatMap((r) => aptPackages(r.args)));
-    // What builds use: Python and its build backends, git (setuptools-scm, hatch-vcs),
-    // util-linux, bubblewrap and uidmap (the build sandbox). The rest of CI's list serves the tests only (redis-server is
-    // the compose redis service; twine, the registry, chromium are peers of fakes).
-    const ci = ciAptPackages().filter((p) => p.startsWith('python3') || p === 'git' || p === 'util-linux' || p === 'bubblewrap' || p === 'uidmap');
-    expect(ci.length).toBeGreaterThan(5);
-    expect(ci.filter((p) => !image.has(p))).toEqual([]);
-    // What the worker needs beyond CI's list: venv for isolated PEP 517 builds, tini as PID 1.
-    for (const p of ['python3-venv', 'tini', 'ca-certificates']) expect(image.has(p), p).toBe(true);
+  it('installs system-packages/runtime.txt, the list CI installs too (image and CI cannot drift: test/system-packages.test.ts)', () => {
+    const apt = all(final, 'RUN').filter((r) => aptPackages(r.args).length > 0).map((r) => r.args);
+    expect(apt).toHaveLength(1);
+    expect(apt[0]).toMatch(/apt-get install [^&]*\$\(sed '[^']*' \/app\/system-packages\/runtime\.txt\)/);
+    const runtime = new Set(read('system-packages/runtime.txt').split('\n').map((l) => l.replace(/#.*/, '').trim()));
+    // What builds use: Python, PEP 517 build with venv, git, the build sandbox; tini as PID 1.
+    for (const p of ['python3', 'python3-build', 'python3-venv', 'git', 'util-linux', 'bubblewrap', 'uidmap', 'tini', 'ca-certificates']) expect(runtime.has(p), p).toBe(true);
   });
 
   it('keeps apt lean: --no-install-recommends and the package lists removed in the same RUN', () => {
@@ -160,12 +158,6 @@ describe('Dockerfile', () => {
     if (label === 'version') expect(value).toMatch(/^\$\{?VERSION\}?$/);
   });
 });
-
-function ciAptPackages(): string[] {
-  const match = /apt_packages=\(([^)]*)\)/.exec(read('.ci/run'));
-  if (match === null) throw new Error('.ci/run has no apt_packages=( ... ) list');
-  return (match[1] ?? '').split(/\s+/).filter((w) => w !== '');
-}
 
 function producedBy(stage: Stage, path: string): boolean {
   const workdir = last(stage, 'WORKDIR')?.args ?? '/';
