@@ -129,6 +129,11 @@ export const SETTINGS = {
       .transform((v) => (v === 'unshare' ? 'required' : v === 'none' ? 'off' : v)),
     'How builds (repository code) are contained: bubblewrap, no network, own uid, limits (docs/security.md). required: a worker that cannot contain builds does not build. auto: contain when the host allows it, else warn and build uncontained. off: never contain (warns at start and on every build). Default: required with NODE_ENV=production, else auto.',
   ),
+  buildPython: setting(
+    'PYRELEASE_BUILD_PYTHON',
+    z.string().startsWith('/', 'must be an absolute path').default('/usr/bin/python3'),
+    'The Python interpreter builds run (python -m build, pip). A worker checks at start that it has build, pip and venv, and takes no publish job without them. Contained builds see only /usr of the host: keep it there.',
+  ),
   buildUid: setting('PYRELEASE_BUILD_UID', z.coerce.number().int().min(1).max(4_294_967_294).default(65532), 'The uid a contained build runs as: neither root nor the worker\'s (65532, "nonroot" in distroless images).'),
   buildMemoryMb: setting('PYRELEASE_BUILD_MEMORY_MB', z.coerce.number().int().min(64).default(2048), 'Address-space limit of each process of a contained build (RLIMIT_AS).'),
   buildMaxProcesses: setting('PYRELEASE_BUILD_MAX_PROCESSES', z.coerce.number().int().min(8).default(256), 'Processes and threads a contained build\'s uid may have at once (RLIMIT_NPROC).'),

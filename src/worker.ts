@@ -15,6 +15,8 @@ import { credentialsFor } from './publishing/credentials.js';
 import { lookupFile } from './publishing/index-lookup.js';
 import { probeSandbox } from './publishing/sandbox-probe.js';
 import type { SandboxDecision, SandboxSetting } from './publishing/sandbox-probe.js';
+import { probeToolchain } from './publishing/toolchain-probe.js';
+import type { ToolchainDecision } from './publishing/toolchain-probe.js';
 import type { BuildRequest } from './publishing/build.js';
 import { uploadDistribution } from './publishing/upload-client.js';
 import type { ServerConfig } from './server-config.js';
@@ -49,6 +51,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     limits: { memoryBytes: config.buildMemoryMb * 1024 * 1024, maxProcesses: config.buildMaxProcesses, diskBytes: config.buildDiskMb * 1024 * 1024 },
   });
   announceSandbox(decision, log);
+  const toolchain = await probeToolchain({ python: config.buildPython, path: env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin' });
+  announceToolchain(toolchain, log);
+  const refused = decision.kind === 'refused' || (toolchain.kind === 'missing' && toolchain.every.length > 0);
   const worker = createPublishWorker(
     connection,
     workerSettings(config),
@@ -62,6 +67,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       build: decision.kind === 'off' ? uncontainedBuild(decision, log) : buildDistributions,
       buildSettings: {
         isolation: config.buildIsolation,
+        python: config.buildPython,
         timeoutMs: config.buildTimeoutMs,
         maxLogBytes: 1024 * 1024,
         ...(decision.kind === 'contained' ? { sandbox: { containment: decision.containment, system: decision.system } } : {}),
@@ -82,10 +88,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     log,
     { sources: options.sources ?? 'forge-only' },
   );
-  // A worker that may not build takes no publish job: they wait for one that can.
-  if (decision.kind !== 'refused') void worker.run();
+  // A worker that may not (or cannot) build takes no publish job: they wait for one that can.
+  if (!refused) void worker.run();
   await worker.waitUntilReady();
-  log.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix, builds: decision.kind }, 'worker started');
+  log.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix, builds: refused ? 'refused' : decision.kind }, 'worker started');
   return {
     worker,
     close: async () => {
@@ -110,6 +116,12 @@ function announceSandbox(decision: SandboxDecision, log: Logger): void {
   } else {
     log.warn({ problem: decision.problem ?? 'PYRELEASE_BUILD_SANDBOX=off' }, UNCONTAINED);
   }
+}
+
+function announceToolchain(toolchain: ToolchainDecision, log: Logger): void {
+  if (toolchain.kind === 'ready') return;
+  if (toolchain.every.length > 0) log.error({ problem: toolchain.problem }, 'the Python build toolchain is missing: this worker takes no publish job');
+  else log.warn({ problem: toolchain.problem }, 'the Python build toolchain is incomplete: some builds will fail');
 }
 
 const UNCONTAINED =

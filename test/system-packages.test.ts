@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePackageList } from '../src/publishing/system-packages.js';
+import { PROBED_PACKAGES } from '../src/publishing/toolchain-probe.js';
 // @ts-expect-error: a plain .mjs script, without types
 import { readPackageLists } from '../scripts/test-prerequisites.mjs';
 
@@ -42,6 +43,10 @@ describe('system-packages/', () => {
   it('is what `npm test` installs: its pretest reads both files the same way', () => {
     expect(JSON.parse(read('package.json')).scripts.pretest).toBe('node scripts/test-prerequisites.mjs');
     expect(readPackageLists()).toEqual([...runtime, ...tests]);
+  });
+
+  it('names every package the worker\'s toolchain probe may ask for in runtime.txt', () => {
+    expect(PROBED_PACKAGES.filter((p) => !runtime.includes(p))).toEqual([]);
   });
 });
 

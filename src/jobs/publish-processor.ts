@@ -29,7 +29,7 @@ export interface PublishDeps {
   /** The repository's Platform for forge jobs (archive download, reporting); null when this worker has no credentials for it. */
   platformFor(data: PublishJobData): Promise<Platform | null>;
   readonly build: (request: BuildRequest) => Promise<BuildResult>;
-  readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes' | 'sandbox' | 'pipIndexUrl' | 'allowSdists'>;
+  readonly buildSettings: Pick<BuildRequest, 'isolation' | 'timeoutMs' | 'maxLogBytes' | 'sandbox' | 'pipIndexUrl' | 'allowSdists' | 'python'>;
   readonly ports: Pick<PublishPorts, 'lookupFile' | 'upload' | 'credentials'>;
   /** Remembers our own uploads, so a rebuilt (non-reproducible) sdist is not taken for a conflict. */
   readonly ledger?: ReleaseLedger;
