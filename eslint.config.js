@@ -22,6 +22,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules, where the code is TypeScript under tsconfig.json: a promise nobody
+    // awaits or catches loses its error, and an async callback where a void one is
+    // expected (an event handler, a timer) does too.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // Tool config files are loaded by their tools through a default export.
     files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
