@@ -3,7 +3,7 @@
 # (CI here): Debian bookworm from the mirror apt uses (debootstrap, minbase), slimmed as
 # the official image is, with Node 24 and npm 11 from the npm registry. It differs from
 # the real image in what pyrelease's Dockerfile does not use: no yarn, no corepack, no
-# docker-entrypoint.sh, no `node` user (test/docker/image.test.ts checks the Dockerfile
+# docker-entrypoint.sh, no `node` user (test/image/stand-in.test.ts checks the Dockerfile
 # depends on none of them).
 #
 # Usage: scripts/image/stand-in-base.sh OUT.tar
@@ -42,6 +42,18 @@ CFG
 find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
 rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
 find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+# apt as Debian's own images configure it (debuerreotype): downloaded .debs and the
+# package caches are deleted after each install, so an image's apt layer holds the
+# installed files only (without this, 115 MB of .debs stayed in pyrelease's apt layer).
+cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CFG
+echo 'Acquire::Languages "none";' >"$root/etc/apt/apt.conf.d/docker-no-languages"
+echo 'Acquire::GzipIndexes "true";' >"$root/etc/apt/apt.conf.d/docker-gzip-indexes"
+echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$root/etc/apt/apt.conf.d/docker-autoremove-suggests"
 # No bound resolver config or hostname baked in: the runtime provides them.
 : >"$root/etc/resolv.conf"
 rm -f "$root/etc/hostname"
@@ -59,5 +71,9 @@ mkdir -p "$root/usr/local/lib/node_modules"
 mv "$work/npm/package" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+ln -sf node "$root/usr/local/bin/nodejs"
+# The official image keeps only this platform's OpenSSL headers (nodejs/node#46451):
+# the others are 60 MB of the 64 MB under include/node/openssl/archs.
+find "$root/usr/local/include/node/openssl/archs" -mindepth 1 -maxdepth 1 ! -name linux-x86_64 -exec rm -rf {} + 2>/dev/null || true
 
 tar --numeric-owner -C "$root" -cf "$out" .
