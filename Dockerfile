@@ -48,12 +48,20 @@ RUN apt-get update \
 # A fixed UID/GID, so a volume's ownership stays right across image rebuilds; and
 # subordinate ids, so a contained build runs as a uid that is neither root nor the
 # worker's (docs/security.md, "The build sandbox"): build uid 65532 is 165531 on the host.
+# newuidmap and newgidmap get file capabilities (cap_setuid, cap_setgid) instead of the
+# setuid bit, as Fedora ships them: run setuid, they open uid_map as root, and the kernel
+# then wants CAP_SYS_ADMIN, which no container has by default ("newuidmap: write to
+# uid_map failed: Operation not permitted", so no build could be contained); run as the
+# worker with one capability, they open it as the new namespace's owner. Written with
+# python3 (VFS_CAP_REVISION_2 | EFFECTIVE, one permitted bit), as setcap is not installed.
 RUN groupadd --system --gid 10001 pyrelease \
  && useradd --system --uid 10001 --gid pyrelease --home-dir /var/lib/pyrelease --shell /usr/sbin/nologin pyrelease \
  && mkdir -p /var/lib/pyrelease \
  && chown pyrelease:pyrelease /var/lib/pyrelease \
  && echo 'pyrelease:100000:65536' > /etc/subuid \
- && echo 'pyrelease:100000:65536' > /etc/subgid
+ && echo 'pyrelease:100000:65536' > /etc/subgid \
+ && chmod 0755 /usr/bin/newuidmap /usr/bin/newgidmap \
+ && python3 -c 'import os, struct; [os.setxattr(path, "security.capability", struct.pack("<5I", 0x02000001, 1 << bit, 0, 0, 0)) for path, bit in (("/usr/bin/newuidmap", 7), ("/usr/bin/newgidmap", 6))]'
 
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
