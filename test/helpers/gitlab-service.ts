@@ -104,20 +104,7 @@ export async function gitlabService(
     tokens: { gitlab: gitlabToken, index: indexToken },
     logLines,
     env,
-    async commitFixture(branch, sha, message, fixture, version) {
-      const dir = await copyProject(fixture);
-      const pyprojectPath = join(dir, 'pyproject.toml');
-      const pyproject = await readFile(pyprojectPath, 'utf8').catch(() => null);
-      if (pyproject === null) {
-        // A setup.py-only project has no pyproject.toml: its config is .pyrelease.yml.
-        await writeFile(join(dir, '.pyrelease.yml'), 'registries: [fake]\n');
-      } else {
-        const bumped = version === undefined ? pyproject : pyproject.replace(/^version = ".*"$/m, `version = "${version}"`);
-        await writeFile(pyprojectPath, `${bumped}\n[tool.pyrelease]\nregistries = ["fake"]\n`);
-      }
-      addCommit(project, branch, sha, message, await filesOf(dir));
-      project.archives.set(sha, await readFile(await packForgeArchive(dir, { name: 'sample', sha })));
-    },
+    commitFixture: (branch, sha, message, fixture, version) => commitFixture(project, branch, sha, message, fixture, version),
     async send(event, payload, headers = {}) {
       const res = await fetch(`${service.url}/webhooks/gitlab`, {
         method: 'POST',
@@ -134,6 +121,22 @@ export async function gitlabService(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Commits a fixture project's files to a fake GitLab project (with a [tool.pyrelease] naming the `fake` registry) and stores its archive. */
+export async function commitFixture(project: FakeProject, branch: string, sha: string, message: string, fixture: FixtureProject, version?: string): Promise<void> {
+  const dir = await copyProject(fixture);
+  const pyprojectPath = join(dir, 'pyproject.toml');
+  const pyproject = await readFile(pyprojectPath, 'utf8').catch(() => null);
+  if (pyproject === null) {
+    // A setup.py-only project has no pyproject.toml: its config is .pyrelease.yml.
+    await writeFile(join(dir, '.pyrelease.yml'), 'registries: [fake]\n');
+  } else {
+    const bumped = version === undefined ? pyproject : pyproject.replace(/^version = ".*"$/m, `version = "${version}"`);
+    await writeFile(pyprojectPath, `${bumped}\n[tool.pyrelease]\nregistries = ["fake"]\n`);
+  }
+  addCommit(project, branch, sha, message, await filesOf(dir));
+  project.archives.set(sha, await readFile(await packForgeArchive(dir, { name: 'sample', sha })));
 }
 
 /**
@@ -153,12 +156,12 @@ const gitlabFixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
 /** The `project` block of a GitLab webhook, for this service's fake project. */
-export function projectBlock(s: GitlabService): Record<string, unknown> {
+export function projectBlock(s: Pick<GitlabService, 'project'>): Record<string, unknown> {
   return { ...(gitlabFixture('tag-push')['project'] as object), id: s.project.id, path_with_namespace: s.project.pathWithNamespace, default_branch: 'main' };
 }
 
 /** A Tag Push Hook for `tag` at commit `at`, from the recorded GitLab payload. */
-export function tagPush(s: GitlabService, tag: string, at: string): Record<string, unknown> {
+export function tagPush(s: Pick<GitlabService, 'project'>, tag: string, at: string): Record<string, unknown> {
   return { ...gitlabFixture('tag-push'), ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: at, checkout_sha: at, project_id: s.project.id, ref_protected: true, project: projectBlock(s) };
 }
 
