@@ -89,6 +89,7 @@ export const appRoutes: FakeRoute[] = [
       if (!ctx.state.installations.has(installationId)) return notFound('https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app');
       const token = `ghs_${randomBytes(18).toString('base64url')}`;
       ctx.state.tokens.set(token, ctx.state.botId);
+      ctx.state.tokenInstallations.set(token, installationId);
       ctx.state.installationTokens.push(token);
       return json(201, { token, expires_at: '2099-01-01T00:00:00Z', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write' }, repository_selection: 'all' });
     },

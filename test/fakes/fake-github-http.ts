@@ -18,6 +18,8 @@ export interface RouteContext {
   readonly state: FakeGithubState;
   /** Who the token or JWT belongs to; null only on routes with `auth: 'none'`. */
   readonly actor: FakeActor | null;
+  /** The token the request came with (installation and personal tokens), or null. */
+  readonly token: string | null;
   /** Path parameters, decoded once (so `tags%2Fv1` becomes `tags/v1`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;

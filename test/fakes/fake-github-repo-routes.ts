@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { error, json, notFound, paginate, str } from './fake-github-http.js';
 import type { FakeRoute, Reply, RouteContext } from './fake-github-http.js';
-import { ancestors, peel, presentCommit, presentPull, presentTagRef, resolveRef } from './fake-github-state.js';
+import { ancestors, markPushed, peel, presentCommit, presentPull, presentTagRef, resolveRef } from './fake-github-state.js';
 import type { FakeCommit, FakeRepo } from './fake-github-state.js';
 
 const DOCS = {
@@ -87,6 +87,7 @@ function createRef(ctx: RouteContext): Reply {
   if (!ctx.repo.commits.has(sha) && !ctx.repo.tagObjects.has(sha)) return error(422, 'Object does not exist', DOCS.refs);
   const exists = tag !== undefined ? ctx.repo.tags.has(name) : ctx.repo.branches.has(name);
   if (exists) return error(422, 'Reference already exists', DOCS.refs);
+  markPushed(ctx.repo);
   if (tag !== undefined) {
     ctx.repo.tags.set(name, sha);
     return json(201, presentTagRef(ctx.repo, name, sha), { Location: `${ctx.origin}/repos/${ctx.repo.owner}/${ctx.repo.name}/git/refs/tags/${encodeURIComponent(name)}` });

@@ -100,7 +100,18 @@ export interface FakeRepo {
   readonly rulesets: FakeRuleset[];
   /** sha -> the .tar.gz a test put there. */
   readonly archives: Map<string, Buffer>;
+  /** When a ref last moved (epoch ms): `pushed_at`, which GitHub gives in whole seconds. */
+  pushedAt: number;
+  /** The App installation that can see the repository; null: every installation. */
+  installationId: number | null;
 }
+
+/** A push (commit, branch, tag) moves pushed_at; GitHub's resolution is a second. */
+export function markPushed(repo: FakeRepo, at: number = Date.now()): void {
+  repo.pushedAt = Math.max(repo.pushedAt, at);
+}
+
+export const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export interface FakeDelivery {
   readonly id: number;
@@ -126,6 +137,8 @@ export interface FakeGithubState {
   readonly actors: FakeActor[];
   /** token -> actor id (installation tokens and personal tokens alike). */
   readonly tokens: Map<string, number>;
+  /** Installation tokens -> their installation (its rate limit and its repositories). */
+  readonly tokenInstallations: Map<string, number>;
   readonly deliveries: FakeDelivery[];
   /** Redelivery requests received: the delivery ids, in order. */
   readonly redeliveries: number[];
@@ -150,6 +163,7 @@ export function newState(appId: number, appSlug: string): FakeGithubState {
     actors: [{ id: botId, login: `${appSlug}[bot]`, type: 'Bot', appId }],
     repos: [],
     tokens: new Map(),
+    tokenInstallations: new Map(),
     deliveries: [],
     redeliveries: [],
     codeloadTokens: new Set(),

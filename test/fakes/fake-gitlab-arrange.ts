@@ -1,5 +1,6 @@
 // Test-side helpers that set up repository state in the fake GitLab directly (what a
 // git push or the web UI would do; the REST API has no route for pushing commits).
+import { recordActivity } from './fake-gitlab-state.js';
 import type { FakeMergeRequest, FakeProject, FakeTag } from './fake-gitlab-state.js';
 
 /** Adds a commit with a full tree on a branch (created when new); its parent is the branch head. */
@@ -9,6 +10,8 @@ export function addCommit(project: FakeProject, branch: string, sha: string, mes
   const tree = new Map(Object.entries(files).map(([path, content]): [string, Buffer] => [path, Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8')]));
   project.commits.set(sha, { id: sha, message, parentIds: parent === undefined ? [] : [parent], files: tree });
   project.branches.set(branch, [...history, sha]);
+  // A push is an event: last_activity_at moves (lazily).
+  recordActivity(project);
   return sha;
 }
 
@@ -20,6 +23,7 @@ export function addBranch(project: FakeProject, name: string, from: string): voi
 export function addTag(project: FakeProject, name: string, sha: string, message = ''): FakeTag {
   const tag: FakeTag = { name, commitId: sha, message, target: sha };
   project.tags.set(name, tag);
+  recordActivity(project);
   return tag;
 }
 

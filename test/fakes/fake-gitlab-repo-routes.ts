@@ -10,7 +10,7 @@
 //   repositories.md      GET .../repository/archive.tar.gz?sha=
 import { badRequest, json, message, notFound, paginate, str } from './fake-gitlab-http.js';
 import type { FakeRoute } from './fake-gitlab-http.js';
-import { presentCommit, presentMergeRequest, presentTag, presentUser, refMatches, resolveRef } from './fake-gitlab-state.js';
+import { presentCommit, presentMergeRequest, presentTag, presentUser, recordActivity, refMatches, resolveRef } from './fake-gitlab-state.js';
 import type { FakeTag } from './fake-gitlab-state.js';
 
 export const repoRoutes: FakeRoute[] = [
@@ -95,6 +95,7 @@ export const repoRoutes: FakeRoute[] = [
       const target = msg === '' ? commit.id : state.nextId().toString(16).padStart(40, 'a');
       const tag: FakeTag = { name, commitId: commit.id, message: msg, target };
       project.tags.set(name, tag);
+      recordActivity(project);
       return json(201, presentTag(project, tag));
     },
   },

@@ -90,6 +90,21 @@ export interface FakeProject {
   readonly releases: Map<string, FakeRelease>;
   /** sha -> the .tar.gz a test put there. */
   readonly archives: Map<string, Buffer>;
+  /** last_activity_at (epoch ms), moved lazily: see recordActivity. */
+  lastActivityAt: number;
+  /** User ids that are members (directly or through a group); null: every user. */
+  members: Set<number> | null;
+}
+
+/**
+ * GitLab's Event#reset_project_activity (app/models/event.rb): an event moves the
+ * project's last_activity_at only when it is older than RESET_PROJECT_ACTIVITY_INTERVAL
+ * (an hour), so a project active a minute ago may still say it was active 59 minutes ago.
+ */
+export const RESET_PROJECT_ACTIVITY_INTERVAL_MS = 3600_000;
+
+export function recordActivity(project: FakeProject, at: number = Date.now()): void {
+  if (project.lastActivityAt <= at - RESET_PROJECT_ACTIVITY_INTERVAL_MS) project.lastActivityAt = at;
 }
 
 export interface FakeGitlabState {

@@ -6,9 +6,19 @@
 //   :id     a numeric project id or the URL-encoded path (`group%2Fproject`);
 //           unknown: 404 {"message":"404 Project Not Found"}
 //   other:  unknown routes 404 {"error":"404 Not Found"} (Grape's catch-all)
+// Conditional requests: a 200 JSON answer to a GET carries a weak ETag of its body and a
+// GET whose If-None-Match names it is answered 304 with no body (Rails' Rack::ETag and
+// Rack::ConditionalGet around the API); raw files and archives, which Workhorse serves,
+// carry none. Rate limits (doc/administration/settings/user_and_ip_rate_limits.md, and
+// gitlab.com's 2,000 authenticated API requests a minute): off by default, as on a
+// self-managed instance; with `rateLimit` every authenticated answer carries
+// RateLimit-Limit / -Observed / -Remaining / -Reset (epoch seconds) / -ResetTime, every
+// request counts (a 304 too: Rack::Attack counts before the app answers), and past the
+// limit the answer is 429 "Retry later" with Retry-After.
 // Faults: the next N requests to a route answer 429 (with Retry-After) / 500 / 502 / 503,
 // optionally after performing the write, which is the lost-response case a retrying
 // client turns into a duplicate. Every request is logged for assertions.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +26,7 @@ import { branchRoutes } from './fake-gitlab-branch-routes.js';
 import { json, matchRoute, routeKey } from './fake-gitlab-http.js';
 import type { FakeRoute, Reply } from './fake-gitlab-http.js';
 import { notesRoutes } from './fake-gitlab-notes-routes.js';
+import { projectRoutes } from './fake-gitlab-project-routes.js';
 import { releaseRoutes } from './fake-gitlab-release-routes.js';
 import { repoRoutes } from './fake-gitlab-repo-routes.js';
 import { findProject, newState } from './fake-gitlab-state.js';
@@ -24,6 +35,16 @@ import type { FakeGitlabState, FakeProject, FakeUser } from './fake-gitlab-state
 export interface FakeGitlabOptions {
   /** Extra route modules, tried before the built-in ones. */
   routes?: readonly FakeRoute[];
+  /** Authenticated API requests per user and window (gitlab.com: 2,000 a minute); unset: no limit and no RateLimit headers. */
+  rateLimit?: { readonly limit: number; readonly windowSeconds?: number };
+}
+
+export interface FakeRate {
+  readonly limit: number;
+  readonly observed: number;
+  readonly remaining: number;
+  /** Epoch ms. */
+  readonly resetAt: number;
 }
 
 export interface FaultSpec {
@@ -46,6 +67,8 @@ export interface LoggedRequest {
   readonly status: number;
   readonly userId: number | null;
   readonly faulted: boolean;
+  /** The If-None-Match the request came with, if any. */
+  readonly ifNoneMatch: string | null;
 }
 
 export interface FakeGitlab {
@@ -55,6 +78,10 @@ export interface FakeGitlab {
   readonly log: LoggedRequest[];
   addUser(username: string, token: string): FakeUser;
   addProject(pathWithNamespace: string, defaultBranch?: string): FakeProject;
+  /** A user's rate-limit window (with `rateLimit` set). */
+  rate(userId: number): FakeRate;
+  /** Sets how much of a user's window is spent: a low budget. */
+  setRate(userId: number, rate: { observed?: number; resetIn?: number }): void;
   fault(spec: FaultSpec): void;
   close(): Promise<void>;
 }
@@ -101,22 +128,58 @@ function faultReply(spec: FaultSpec): Reply {
   return { status: spec.status, raw: Buffer.from(`<html><body><h1>${text}</h1></body></html>`), headers: { 'Content-Type': 'text/html' } };
 }
 
-function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
+interface Window {
+  observed: number;
+  resetAt: number;
+}
+
+/** Sends the reply (a 304 where a JSON GET's ETag matches If-None-Match) and returns the status sent. */
+function send(res: ServerResponse, reply: Reply, method: string, ifNoneMatch: string | undefined, extra: Record<string, string>): number {
+  const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
   let payload: Buffer = Buffer.alloc(0);
+  let status = reply.status;
   if (reply.raw !== undefined) payload = reply.raw;
   else if (reply.body !== undefined) {
     payload = Buffer.from(JSON.stringify(reply.body));
     headers['Content-Type'] ??= 'application/json';
+    if (method === 'GET' && status === 200) {
+      // Rack::ETag: a weak ETag of the body (SHA-256, first 32 hex digits, as Rack 3 does).
+      const etag = `W/"${createHash('sha256').update(payload).digest('hex').slice(0, 32)}"`;
+      headers['ETag'] = etag;
+      if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === etag)) {
+        status = 304;
+        payload = Buffer.alloc(0);
+        delete headers['Content-Type'];
+      }
+    }
   }
   headers['Content-Length'] = String(payload.length);
-  res.writeHead(reply.status, headers);
+  res.writeHead(status, headers);
   res.end(payload);
+  return status;
 }
 
 export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<FakeGitlab> {
   const state = newState();
-  const routes: FakeRoute[] = [...(options.routes ?? []), ...repoRoutes, ...notesRoutes, ...releaseRoutes, ...branchRoutes];
+  const routes: FakeRoute[] = [...(options.routes ?? []), ...projectRoutes, ...repoRoutes, ...notesRoutes, ...releaseRoutes, ...branchRoutes];
+  const windows = new Map<number, Window>();
+  const windowMs = (options.rateLimit?.windowSeconds ?? 60) * 1000;
+  const windowOf = (userId: number): Window => {
+    let w = windows.get(userId);
+    const now = Date.now();
+    if (w === undefined || w.resetAt <= now) {
+      w = { observed: 0, resetAt: (Math.floor(now / windowMs) + 1) * windowMs };
+      windows.set(userId, w);
+    }
+    return w;
+  };
+  const rateHeaders = (w: Window, limit: number): Record<string, string> => ({
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Observed': String(w.observed),
+    'RateLimit-Remaining': String(Math.max(0, limit - w.observed)),
+    'RateLimit-Reset': String(Math.ceil(w.resetAt / 1000)),
+    'RateLimit-ResetTime': new Date(w.resetAt).toUTCString(),
+  });
   const log: LoggedRequest[] = [];
   const faults: Array<FaultSpec & { left: number }> = [];
   let origin = '';
@@ -135,6 +198,14 @@ export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<
     const token = tokenOf(req);
     const user = token === undefined ? undefined : state.users.find((u) => u.token === token);
     if (user === undefined) return { reply: json(401, { message: '401 Unauthorized' }), route: key, userId: null, faulted: false };
+    if (options.rateLimit !== undefined) {
+      const w = windowOf(user.id);
+      w.observed++;
+      if (w.observed > options.rateLimit.limit) {
+        const wait = String(Math.max(1, Math.ceil((w.resetAt - Date.now()) / 1000)));
+        return { reply: { status: 429, raw: Buffer.from('Retry later\n'), headers: { 'Content-Type': 'text/plain', 'Retry-After': wait } }, route: key, userId: user.id, faulted: false };
+      }
+    }
     const fault = faults.find((f) => f.route === key && (f.until === undefined ? f.left > 0 : Date.now() < f.until));
     if (fault !== undefined && fault.until === undefined) fault.left--;
     if (fault !== undefined && fault.afterWrite !== true) return { reply: faultReply(fault), route: key, userId: user.id, faulted: true };
@@ -152,14 +223,17 @@ export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const inm = req.headers['if-none-match'];
     answer(req).then(
       ({ reply, route, userId, faulted }) => {
-        log.push({ method: req.method ?? 'GET', url: req.url ?? '/', route, status: reply.status, userId, faulted });
-        send(res, reply);
+        const extra = options.rateLimit !== undefined && userId !== null ? rateHeaders(windowOf(userId), options.rateLimit.limit) : {};
+        const status = send(res, reply, method, inm, extra);
+        log.push({ method, url: req.url ?? '/', route, status, userId, faulted, ifNoneMatch: inm ?? null });
       },
       (error: unknown) => {
-        log.push({ method: req.method ?? 'GET', url: req.url ?? '/', route: null, status: 500, userId: null, faulted: false });
-        send(res, json(500, { message: `500 Internal Server Error (fake: ${String(error)})` }));
+        log.push({ method, url: req.url ?? '/', route: null, status: 500, userId: null, faulted: false, ifNoneMatch: inm ?? null });
+        send(res, json(500, { message: `500 Internal Server Error (fake: ${String(error)})` }), method, undefined, {});
       },
     );
   });
@@ -189,9 +263,21 @@ export async function startFakeGitlab(options: FakeGitlabOptions = {}): Promise<
         statuses: [],
         releases: new Map(),
         archives: new Map(),
+        lastActivityAt: Date.now(),
+        members: null,
       };
       state.projects.push(project);
       return project;
+    },
+    rate: (userId) => {
+      const w = windowOf(userId);
+      const limit = options.rateLimit?.limit ?? Number.POSITIVE_INFINITY;
+      return { limit, observed: w.observed, remaining: Math.max(0, limit - w.observed), resetAt: w.resetAt };
+    },
+    setRate: (userId, rate) => {
+      const w = windowOf(userId);
+      if (rate.observed !== undefined) w.observed = rate.observed;
+      if (rate.resetIn !== undefined) w.resetAt = Date.now() + rate.resetIn * 1000;
     },
     fault: (spec) => faults.push({ ...spec, left: spec.count ?? 1 }),
     close: () =>
