@@ -43,6 +43,30 @@ export interface ReleaseInput {
   readonly links: ReadonlyArray<{ readonly name: string; readonly url: string }>;
 }
 
+/** What a forge said about its rate limit in a response's headers. */
+export interface RateReading {
+  readonly limit: number;
+  readonly remaining: number;
+  /** When the window resets (epoch ms). */
+  readonly resetAt: number;
+}
+
+/** What a call cost: requests sent, and rate-limit points spent (GitHub does not count a 304). */
+export interface RequestCost {
+  readonly requests: number;
+  readonly points: number;
+  /** The newest rate-limit headers seen; null when the forge sent none. */
+  readonly rate: RateReading | null;
+}
+
+/**
+ * A conditional read: the validator of the previous answer (ETags, opaque to callers) is
+ * sent back, and an unchanged resource answers `changed: false` without its content.
+ */
+export type Revalidated<T> =
+  | { readonly changed: false; readonly validator: string; readonly cost: RequestCost }
+  | { readonly changed: true; readonly value: T; readonly validator: string | null; readonly cost: RequestCost };
+
 /** The repository as the forge names it now, asked of the forge rather than read from a payload or a job. */
 export interface RepositoryIdentity {
   /** The forge's stable id: GitLab project id, GitHub repository id. */
@@ -64,6 +88,12 @@ export interface Platform {
   readFile(path: string, ref: string): Promise<string | null>;
   getTag(name: string): Promise<TagInfo | null>;
   listTags(): Promise<TagInfo[]>;
+  /**
+   * The tags as listTags, revalidated against the validator of an earlier answer
+   * (If-None-Match per page): unchanged is `changed: false` with no content. A null
+   * validator always answers the tags.
+   */
+  listTagsIfChanged(validator: string | null): Promise<Revalidated<TagInfo[]>>;
   /**
    * Creates a lightweight-or-annotated tag at sha. An existing tag at the same sha is
    * 'exists'; at another sha it is a TagConflictError. Decided by re-reading the tag,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { CommentTarget } from '../../src/core/actions.js';
 import { TagConflictError } from '../../src/errors.js';
@@ -26,6 +27,8 @@ export interface MemoryRepo {
   releases: Map<string, ReleaseInput>;
   /** Every write, in order, for assertions on idempotency. */
   writes: string[];
+  /** How many times listTagsIfChanged was asked. */
+  tagListings?: number;
 }
 
 export function emptyRepo(defaultBranch = 'main', identity: { id: string; path: string } = { id: '1', path: 'acme/pkg' }): MemoryRepo {
@@ -81,6 +84,14 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
       return Promise.resolve(sha === undefined ? null : { name, sha });
     },
     listTags: () => Promise.resolve([...repo.tags].map(([name, sha]): TagInfo => ({ name, sha }))),
+    // Revalidated like GitHub: the validator is a hash of the listing, an unchanged one costs no point.
+    listTagsIfChanged: (validator) => {
+      const value = [...repo.tags].map(([name, sha]): TagInfo => ({ name, sha }));
+      const etag = createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+      repo.tagListings = (repo.tagListings ?? 0) + 1;
+      if (validator === etag) return Promise.resolve({ changed: false as const, validator, cost: { requests: 1, points: 0, rate: null } });
+      return Promise.resolve({ changed: true as const, value, validator: etag, cost: { requests: 1, points: 1, rate: null } });
+    },
     ensureTag: (name, sha): Promise<EnsureTagResult> => {
       const existing = repo.tags.get(name);
       if (existing === sha) return Promise.resolve('exists');

@@ -103,6 +103,37 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
       expect(await p.getTag('v9')).toBeNull();
     });
 
+    it('listTagsIfChanged: the tags with a validator, unchanged with it, the new list after a tag', async () => {
+      const names = (tags: ReadonlyArray<{ name: string }>): string[] => tags.map((t) => t.name).sort();
+      const first = await p.listTagsIfChanged(null);
+      if (!first.changed) throw new Error('a null validator must answer the tags');
+      expect(names(first.value)).toEqual(['v1.0']);
+      expect(first.validator).not.toBeNull();
+      expect(first.cost.requests).toBeGreaterThanOrEqual(1);
+      const again = await p.listTagsIfChanged(first.validator);
+      expect(again.changed).toBe(false);
+      expect(again.validator).toBe(first.validator);
+      await arrange.tag('v1.1.0', B);
+      const after = await p.listTagsIfChanged(first.validator);
+      if (!after.changed) throw new Error('a new tag must change the listing');
+      expect(names(after.value)).toEqual(['v1.0', 'v1.1.0']);
+      expect(after.value.find((t) => t.name === 'v1.1.0')?.sha).toBe(B);
+      // A validator it did not make is no validator.
+      expect((await p.listTagsIfChanged('{"not":"ours"}')).changed).toBe(true);
+    });
+
+    it('listTagsIfChanged over several pages: unchanged, then a tag on any page is seen', async () => {
+      for (let i = 0; i < 150; i++) await arrange.tag(`t${String(i).padStart(3, '0')}`, A);
+      const first = await p.listTagsIfChanged(null);
+      if (!first.changed) throw new Error('a null validator must answer the tags');
+      expect(first.value).toHaveLength(151);
+      expect((await p.listTagsIfChanged(first.validator)).changed).toBe(false);
+      await arrange.tag('t999', B);
+      const after = await p.listTagsIfChanged(first.validator);
+      if (!after.changed) throw new Error('a new tag must change the listing');
+      expect(after.value).toHaveLength(152);
+    });
+
     it('ensureTag: created, then exists, then a conflict naming both shas', async () => {
       expect(await p.ensureTag('v1.1.0', B, 'Release 1.1.0')).toBe('created');
       expect(await p.getTag('v1.1.0')).toEqual({ name: 'v1.1.0', sha: B });

@@ -10,6 +10,8 @@ import { ensureGithubRelease } from './github-releases.js';
 import { tagProtectedByRulesets } from './github-rulesets.js';
 import { branchSchema, commitSchema, compareSchema, contentFileSchema, parsed, pullSchema, refSchema, repoIdentitySchema, repoSchema, repoTagSchema, tagObjectSchema } from './github-schemas.js';
 import { hasDotSegment, isDotSegment } from '../path-guard.js';
+import { conditionalPages } from '../conditional-pages.js';
+import { githubPage } from './github-conditional.js';
 
 export interface GithubPlatformOptions {
   /** An installation's Octokit (ProbotOctokit: throttling, retry, paginate). */
@@ -112,6 +114,12 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
       const all = await translated('list tags', () => octokit.paginate('GET /repos/{owner}/{repo}/tags', { ...repo, per_page: 100 }));
       return parsed(repoTagSchema.array(), all, 'list tags').map((t) => ({ name: t.name, sha: t.commit.sha }));
     },
+    listTagsIfChanged: (validator) =>
+      conditionalPages(validator, (page, etag) =>
+        githubPage(octokit, 'GET /repos/{owner}/{repo}/tags', { ...repo }, page, etag, 'list tags', (data) =>
+          parsed(repoTagSchema.array(), data, 'list tags').map((t): TagInfo => ({ name: t.name, sha: t.commit.sha })),
+        ),
+      ),
     ensureTag: async (name, sha) => {
       // A lightweight tag: one write (an annotated tag needs a tag object first, which
       // a failure between the two writes would orphan).

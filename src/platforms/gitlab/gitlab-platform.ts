@@ -25,12 +25,20 @@ import {
   userSchema,
 } from './gitlab-schemas.js';
 import { hasDotSegment, isDotSegment } from '../path-guard.js';
+import { conditionalPages } from '../conditional-pages.js';
+import { createGitlabRest } from './gitlab-rest.js';
+import type { GitlabRest } from './gitlab-rest.js';
 
 export type GitlabApi = InstanceType<typeof Gitlab<false>>;
 
 export interface GitlabPlatformOptions {
   /** A built client, or what to build one from (host is the instance's origin). */
   readonly api: GitlabApi | { readonly host: string; readonly token: string };
+  /**
+   * Plain GETs for conditional requests (listTagsIfChanged); built from `api` when that is
+   * a host and token. Without it, listTagsIfChanged reads the tags every time.
+   */
+  readonly rest?: GitlabRest;
   /** Numeric id or full path (`group/project`); gitbeaker URL-encodes it. */
   readonly projectId: number | string;
   /** The bot's user id; read once from GET /user when omitted. */
@@ -64,6 +72,7 @@ export function cutDescription(text: string): string {
 export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
   const api: GitlabApi = 'host' in options.api && 'token' in options.api ? createGitlabClient({ host: options.api.host, token: options.api.token }) : (options.api as GitlabApi);
   const pid = options.projectId;
+  const rest = options.rest ?? ('host' in options.api && 'token' in options.api ? createGitlabRest(options.api.host, options.api.token) : null);
   let botId: Promise<number> | null = options.botUserId === undefined ? null : Promise.resolve(options.botUserId);
   const whoAmI = (): Promise<number> => {
     botId ??= translated('read the bot user', () => api.Users.showCurrentUser()).then((u) => parsed(userSchema, u, 'GET /user').id);
@@ -149,7 +158,20 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     getTag,
     listTags: async () => {
       const tags = await translated('list tags', () => api.Tags.all(pid, { perPage: 100 }));
-      return parsed(tagSchema.array(), tags, 'list tags').map((t) => ({ name: t.name, sha: t.commit.id, committedAt: t.commit.committed_date ?? null }));
+      return parsed(tagSchema.array(), tags, 'list tags').map(toTagInfo);
+    },
+    listTagsIfChanged: async (validator) => {
+      if (rest === null) {
+        // No way to send If-None-Match through gitbeaker: read them (one request a page).
+        const value = parsed(tagSchema.array(), await translated('list tags', () => api.Tags.all(pid, { perPage: 100 })), 'list tags').map(toTagInfo);
+        return { changed: true, value, validator: null, cost: { requests: Math.max(1, Math.ceil(value.length / 100)), points: Math.max(1, Math.ceil(value.length / 100)), rate: null } };
+      }
+      return conditionalPages(validator, async (page, etag) => {
+        const answer = await rest.get(`projects/${encodeURIComponent(String(pid))}/repository/tags`, { per_page: '100', page: String(page) }, etag, 'list tags');
+        const items = answer.status === 304 ? [] : parsed(tagSchema.array(), answer.body, 'list tags').map(toTagInfo);
+        // Rack::Attack counts a 304 like any request.
+        return { status: answer.status, etag: answer.etag, items, hasNext: answer.nextPage !== null, full: items.length >= 100, rate: answer.rate, points: 1 };
+      });
     },
     ensureTag: async (name, sha, message) => {
       try {
@@ -214,6 +236,10 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     ensureRelease: (release: ReleaseInput) => releaseOps(api, pid).ensure(release),
     ...branchOps(api, pid),
   };
+}
+
+function toTagInfo(t: z.infer<typeof tagSchema>): TagInfo {
+  return { name: t.name, sha: t.commit.id, committedAt: t.commit.committed_date ?? null };
 }
 
 /** GitLab's RefMatcher (lib/gitlab/ref_matcher.rb): `*` matches any characters, else an exact name. */
