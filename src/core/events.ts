@@ -39,6 +39,12 @@ export type RepoEvent =
       readonly sha: string;
       /** Subject and body of the head commit, when the payload carries it. */
       readonly headMessage: string | null;
+      /**
+       * A push to the default branch that touched a config file (true), or whose commit
+       * list the forge cut short (null: it may have); absent otherwise. The sweep re-reads
+       * the config of such a repository (core/config-files.ts).
+       */
+      readonly configTouched?: true | null;
       readonly meta: EventMeta;
     }
   | {

@@ -34,7 +34,7 @@ const ref = z.string().min(1).max(1024);
 
 export const repoEventSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('tag-pushed'), repo, tag: ref, sha, protected: z.boolean().nullable(), meta }),
-  z.strictObject({ kind: z.literal('branch-pushed'), repo, branch: ref, sha, headMessage: z.string().max(100_000).nullable(), meta }),
+  z.strictObject({ kind: z.literal('branch-pushed'), repo, branch: ref, sha, headMessage: z.string().max(100_000).nullable(), configTouched: z.literal(true).nullable().optional(), meta }).transform(({ configTouched, ...rest }) => (configTouched === undefined ? rest : { ...rest, configTouched })),
   z.strictObject({
     kind: z.literal('change-request'),
     repo,

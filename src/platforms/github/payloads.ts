@@ -24,6 +24,20 @@ export const repositorySchema = z.object({
   default_branch: z.string().min(1).nullish(),
 });
 
+const paths = z.array(z.string()).max(100_000).nullish();
+
+/**
+ * push `commits` (every commit between before and after, at most 2048: github/docs,
+ * "Webhook events and payloads"), each with the paths it added, removed and modified, and
+ * `forced`. Read apart from pushSchema, and only for a push to the default branch: most
+ * pushes never need their file lists.
+ */
+export const pushCommitsSchema = z.object({
+  forced: z.boolean().nullish(),
+  commits: z.array(z.object({ added: paths, removed: paths, modified: paths })).max(100_000).nullish(),
+});
+export const PUSH_COMMITS_LIMIT = 2048;
+
 /** Present on every delivery to a GitHub App; absent on plain repository webhooks. */
 const installationSchema = z.object({ id }).nullish();
 
@@ -39,6 +53,7 @@ export const pushSchema = z.object({
   after: z.string(),
   created: z.boolean().nullish(),
   deleted: z.boolean().nullish(),
+
   head_commit: z.object({ id: objectSha, message: z.string() }).nullish(),
   repository: repositorySchema,
   installation: installationSchema,

@@ -1,8 +1,9 @@
 import { isRecheckCommand } from '../../core/commands.js';
+import { pushTouchesConfig } from '../../core/config-files.js';
 import type { z } from 'zod';
 import type { EventMeta, RepoEvent, RepoRef } from '../../core/events.js';
 import { REPORT_MARKER } from '../../core/report.js';
-import { NULL_SHA, createSchema, issueCommentSchema, pullRequestSchema, pushSchema } from './payloads.js';
+import { NULL_SHA, PUSH_COMMITS_LIMIT, createSchema, issueCommentSchema, pullRequestSchema, pushCommitsSchema, pushSchema } from './payloads.js';
 import type { IssueCommentPayload, PullRequestObject, PullRequestPayload, PushPayload, RepositoryPayload } from './payloads.js';
 
 /**
@@ -50,7 +51,7 @@ const BRANCH_PREFIX = 'refs/heads/';
 export function mapGithubWebhook(eventName: string | undefined, payload: unknown, meta: EventMeta, options: GithubMappingOptions): GithubMapping {
   switch (eventName) {
     case 'push':
-      return parsed(pushSchema, payload, (p) => mapPush(p, withInstallation(meta, p)));
+      return parsed(pushSchema, payload, (p) => mapPush(p, payload, withInstallation(meta, p)));
     case 'pull_request':
       return parsed(pullRequestSchema, payload, (p) => mapPullRequest(p, withInstallation(meta, p)));
     case 'issue_comment':
@@ -79,7 +80,7 @@ function parsed<S extends z.ZodType>(schema: S, payload: unknown, map: (value: z
   return map(result.data);
 }
 
-function mapPush(p: PushPayload, meta: EventMeta): GithubMapping {
+function mapPush(p: PushPayload, raw: unknown, meta: EventMeta): GithubMapping {
   if (p.deleted === true || NULL_SHA.test(p.after)) return ignored(p.ref.startsWith(TAG_PREFIX) ? 'tag deleted' : 'ref deleted');
   if (p.ref.startsWith(TAG_PREFIX) && p.ref.length > TAG_PREFIX.length) {
     // For an annotated tag `after` is the tag OBJECT; head_commit is the peeled commit.
@@ -90,16 +91,31 @@ function mapPush(p: PushPayload, meta: EventMeta): GithubMapping {
   }
   if (p.ref.startsWith(BRANCH_PREFIX) && p.ref.length > BRANCH_PREFIX.length) {
     if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(p.after)) return invalid('after is not a commit sha');
+    const branch = p.ref.slice(BRANCH_PREFIX.length);
+    const touched = branch === p.repository.default_branch ? configTouched(raw) : false;
     return event({
       kind: 'branch-pushed',
       repo: repoRef(p.repository),
-      branch: p.ref.slice(BRANCH_PREFIX.length),
+      branch,
       sha: p.after,
       headMessage: p.head_commit?.id === p.after ? p.head_commit.message : null,
+      ...(touched === false ? {} : { configTouched: touched === true ? true : null }),
       meta,
     });
   }
   return ignored('ref is neither a branch nor a tag');
+}
+
+/**
+ * Whether a push to the default branch touched a config file. A forced push may have
+ * dropped commits that did (they are not listed), a list of 2048 may be cut short, and
+ * unreadable lists say nothing: all three are "may have" (null).
+ */
+function configTouched(payload: unknown): boolean | null {
+  const read = pushCommitsSchema.safeParse(payload);
+  if (!read.success) return null;
+  const commits = read.data.commits ?? [];
+  return pushTouchesConfig(commits, read.data.forced !== true && commits.length < PUSH_COMMITS_LIMIT);
 }
 
 const PR_ACTIONS: Readonly<Record<string, 'opened' | 'reopened' | 'updated'>> = {

@@ -33,15 +33,25 @@ export const tagPushSchema = z.object({
   project: projectSchema,
 });
 
-/** Push Hook. `commits` holds the newest 20 commits at most; empty for a new branch. */
+const paths = z.array(z.string()).max(100_000).nullish();
+
+/**
+ * Push Hook. `commits` holds the newest 20 commits at most (`total_commits_count` says how
+ * many there were), each with the paths it added, modified and removed; empty for a new
+ * branch.
+ */
 export const pushSchema = z.object({
   object_kind: z.string().optional(),
   ref: z.string(),
   after: z.string(),
   checkout_sha: commitSha.nullish(),
-  commits: z.array(z.object({ id: z.string(), message: z.string() })).default([]),
+  commits: z.array(z.object({ id: z.string(), message: z.string(), added: paths, modified: paths, removed: paths })).default([]),
+  total_commits_count: z.number().int().nonnegative().nullish(),
   project: projectSchema,
 });
+
+/** GitLab lists this many commits of a push at most (webhook_events.md, "Push events"). */
+export const PUSH_COMMITS_LIMIT = 20;
 
 const mergeRequestFields = {
   iid: id,

@@ -1,8 +1,9 @@
 import { isRecheckCommand } from '../../core/commands.js';
+import { pushTouchesConfig } from '../../core/config-files.js';
 import type { z } from 'zod';
 import type { EventMeta, RepoEvent, RepoRef } from '../../core/events.js';
 import { REPORT_MARKER } from '../../core/report.js';
-import { NULL_SHA, mergeRequestSchema, noteSchema, pushSchema, releaseSchema, tagPushSchema } from './payloads.js';
+import { NULL_SHA, PUSH_COMMITS_LIMIT, mergeRequestSchema, noteSchema, pushSchema, releaseSchema, tagPushSchema } from './payloads.js';
 import type { MergeRequestPayload, NotePayload, ProjectPayload, PushPayload, TagPushPayload } from './payloads.js';
 
 /**
@@ -97,13 +98,19 @@ function mapPush(p: PushPayload, meta: EventMeta): GitlabMapping {
   if (NULL_SHA.test(p.after)) return ignored('branch deleted');
   const sha = p.checkout_sha ?? p.after;
   if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) return invalid('after is not a commit sha');
+  const branch = p.ref.slice(BRANCH_PREFIX.length);
+  // A config file touched on the default branch: the sweep reads the config again. GitLab
+  // lists the newest 20 commits; when it cut more off, any of them may have touched one.
+  const complete = p.commits.length < PUSH_COMMITS_LIMIT || (p.total_commits_count ?? p.commits.length) <= p.commits.length;
+  const touched = branch === p.project.default_branch ? pushTouchesConfig(p.commits, complete) : false;
   // Every branch is mapped; the core decides which branch matters (the default one).
   return event({
     kind: 'branch-pushed',
     repo: repoRef(p.project),
-    branch: p.ref.slice(BRANCH_PREFIX.length),
+    branch,
     sha,
     headMessage: p.commits.find((commit) => commit.id === sha)?.message ?? null,
+    ...(touched === false ? {} : { configTouched: touched === true ? true : null }),
     meta,
   });
 }
