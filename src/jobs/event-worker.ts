@@ -27,6 +27,8 @@ export function createEventWorker(connection: RedisClient, settings: WorkerSetti
     try {
       // Remembered for the sweep, which looks for tags no webhook announced.
       await knownRepos?.remember(event.repo, event.meta.installationId);
+      // A push that touched (or may have touched) a config file: the sweep reads it again.
+      if (event.kind === 'branch-pushed' && 'configTouched' in event && event.configTouched !== undefined) await knownRepos?.configChanged?.(event.repo);
       const handled = await handleEvent(event, { ...deps, log: log.child({ jobId: job.id }) });
       return { outcomes: handled.outcomes.map((o) => ({ action: o.action, result: o.result })) };
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis-client.js';
 import { z } from 'zod';
 import type { RepoRef } from '../core/events.js';
+import { repoField, repoStateKey } from './sweep-state.js';
 
 /**
  * Repositories the service has heard from, for the sweep: forges send no webhook for
@@ -13,19 +14,33 @@ const refSchema = z.object({
   path: z.string(),
   defaultBranch: z.string().nullable(),
   installationId: z.number().int().nullable().default(null),
+  seenAt: z.number().int().nonnegative().nullable().default(null),
 });
-export type KnownRepo = RepoRef & { readonly installationId: number | null };
+export type KnownRepo = RepoRef & {
+  readonly installationId: number | null;
+  /** When its last event was handled (epoch ms); null when not recorded. */
+  readonly seenAt?: number | null;
+};
 
 export interface KnownRepos {
   remember(repo: RepoRef, installationId: number | null): Promise<void>;
   list(): Promise<KnownRepo[]>;
+  /**
+   * A push touched the repository's config files (or may have): the sweep forgets what it
+   * remembered of the repository (that its config names no registry, which tags were
+   * published) and reads it afresh.
+   */
+  configChanged?(repo: RepoRef): Promise<void>;
 }
 
 export function redisKnownRepos(redis: RedisClient, prefix: string): KnownRepos {
   const key = `${prefix}:known-repos`;
   return {
     async remember(repo, installationId) {
-      await redis.hset(key, `${repo.platform}/${repo.id}`, JSON.stringify({ ...repo, installationId }));
+      await redis.hset(key, repoField(repo), JSON.stringify({ ...repo, installationId, seenAt: Date.now() }));
+    },
+    async configChanged(repo) {
+      await redis.hdel(repoStateKey(prefix), repoField(repo));
     },
     async list() {
       const all = await redis.hvals(key);
