@@ -157,6 +157,11 @@ export const SETTINGS = {
   ),
   sweepMaxAgeDays: setting('PYRELEASE_SWEEP_MAX_AGE_DAYS', z.coerce.number().int().min(1).default(7), 'The sweep ignores release tags on commits older than this.'),
   sweepTags: setting('PYRELEASE_SWEEP_TAGS', z.coerce.number().int().min(1).max(100).default(5), 'Newest release tags per repository the sweep looks at.'),
+  sweepBudgetShare: setting(
+    'PYRELEASE_SWEEP_BUDGET_SHARE',
+    z.coerce.number().gt(0).max(1).default(0.2),
+    "Share of each forge account's rate limit (a GitHub App installation's hourly points, the GitLab token's window, as the response headers tell) the sweep may spend, and of what is left of it: when event work has spent much, the sweep slows first.",
+  ),
   dryRun: setting('PYRELEASE_DRY_RUN', z.enum(['true', 'false']).default('false').transform((v) => v === 'true'), 'Do everything but upload; report what would be uploaded.'),
 } as const;
 

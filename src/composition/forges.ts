@@ -4,6 +4,7 @@ import type { OrgDefaults } from '../core/config-extends.js';
 import { AppError } from '../errors.js';
 import type { PublishJobData } from '../jobs/publish-job.js';
 import type { Platform } from '../platforms/platform.js';
+import type { RepositoryDirectory } from '../platforms/repository-directory.js';
 import type { ServiceRepoConfig } from '../selfhosted/self-hosted-config.js';
 import type { GithubSide } from './github-side.js';
 import type { GitlabSide } from './gitlab-side.js';
@@ -20,6 +21,8 @@ export interface Forges {
    * owner's `.github` repository says; elsewhere nothing is read and the refusal is returned.
    */
   orgDefaults(repo: RepoRef, installationId: number | null, extendsTarget: string | null, extendsAllowed: readonly string[]): Promise<OrgDefaults>;
+  /** Which repositories of an account changed (the sweep); null where this process cannot ask. */
+  directoryFor(account: { platform: 'gitlab' | 'github'; installationId: number | null }): Promise<RepositoryDirectory | null>;
 }
 
 function unconfigured(platform: string): AppError {
@@ -44,6 +47,10 @@ export function forgeRouter(gitlab: GitlabSide | null, github: GithubSide | null
       return github.platformFor(data.repoPath, data.installationId ?? null);
     },
     platformForServiceRepo: (repo) => byPath(repo.platform, repo.project, null),
+    directoryFor: async (account) => {
+      if (account.platform === 'gitlab') return gitlab === null ? null : gitlab.directory();
+      return github === null || account.installationId === null ? null : github.directoryFor(account.installationId);
+    },
     orgDefaults: async (repo, installationId, target, extendsAllowed) => {
       if (repo.platform !== 'github' || github === null) return null;
       const verdict = resolveExtends(repo.path, target, extendsAllowed);

@@ -3,11 +3,13 @@ import { AppError } from '../errors.js';
 import { openFailFast, redisTarget } from '../redis-client.js';
 import type { Logger } from '../logger.js';
 import { translated } from '../platforms/github/github-errors.js';
+import { createGithubDirectory } from '../platforms/github/github-directory.js';
 import { createGithubPlatform } from '../platforms/github/github-platform.js';
 import { redeliverFailedDeliveries } from '../platforms/github/redeliver.js';
 import type { RedeliveryResult } from '../platforms/github/redeliver.js';
 import { paceInstallation, sharedPacing } from '../platforms/github/shared-pacing.js';
 import type { Platform } from '../platforms/platform.js';
+import type { RepositoryDirectory } from '../platforms/repository-directory.js';
 import type { ExtendsVerdict } from '../core/config-extends.js';
 import { createGithubAuth } from './github-auth.js';
 import { connectGithubReceiver, privateKeyOf } from './github-receiver.js';
@@ -27,6 +29,8 @@ export interface GithubSide extends GithubReceiverSide {
   orgDefaults(installationId: number | null, location: ExtendsLocation): Promise<string | null>;
   /** Asks GitHub to redeliver deliveries that failed since sinceMs (GitHub never retries by itself). */
   redeliverFailed(sinceMs: number): Promise<RedeliveryResult>;
+  /** An installation's repositories with their last push, for the sweep. */
+  directoryFor(installationId: number): Promise<RepositoryDirectory>;
 }
 
 function splitPath(path: string): { owner: string; repo: string } {
@@ -93,5 +97,6 @@ export async function connectGithub(config: Config, log: Logger): Promise<Github
       }
     },
     redeliverFailed: async (sinceMs) => redeliverFailedDeliveries(await auth.app(), { sinceMs, maxRedeliveries: 50, log }),
+    directoryFor: async (installationId) => createGithubDirectory(await installation(installationId)),
   };
 }

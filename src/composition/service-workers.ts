@@ -13,6 +13,7 @@ import { startInboxPump } from '../jobs/inbox-pump.js';
 import { redisKnownRepos } from '../jobs/known-repos.js';
 import { enqueuePublish, publishQueue, redisConnection } from '../jobs/queues.js';
 import { startSweep } from '../jobs/sweep-worker.js';
+import { redisSweepStore } from '../jobs/sweep-state.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../observability/service-metrics.js';
 import { observePublishWorker } from '../observability/publish-observer.js';
@@ -132,9 +133,11 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
     const github = options.github;
     const sweep = await startSweep(
       connection,
-      { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays },
+      { prefix: config.queuePrefix, intervalMs: config.sweepIntervalMs, tagsPerRepo: config.sweepTags, maxAgeDays: config.sweepMaxAgeDays, budgetShare: config.sweepBudgetShare },
       {
         knownRepos,
+        directoryFor: (account) => forges.directoryFor(account),
+        store: redisSweepStore(connection, config.queuePrefix),
         platformFor: deps.platformFor,
         publishedVersions: deps.publishedVersions,
         ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }),
