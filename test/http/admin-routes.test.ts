@@ -63,15 +63,19 @@ beforeAll(async () => {
     },
     { connection: workerConnection, prefix },
   );
-  await publish.add('publish', job('1.0.0', 'v1.0.0<script>alert(1)</script>'), { jobId: 'p1' });
-  await publish.add('publish', job('2.0.0', 'v2.0.0'), { jobId: 'p2', attempts: 1 });
-  await publish.add('publish', job('4.0.0', 'v4.0.0'), { jobId: 'p4', attempts: 1 });
-  await new Promise<void>((resolve) => {
+  // Listen before adding: the worker is already running, and a job that finishes while
+  // the next one is being added would otherwise never be counted (the hook then hung
+  // until its timeout on a loaded machine).
+  const finished = new Promise<void>((resolve) => {
     let n = 0;
     const done = () => (++n === 2 ? resolve() : undefined);
     worker.on('completed', done);
     worker.on('failed', done);
   });
+  await publish.add('publish', job('1.0.0', 'v1.0.0<script>alert(1)</script>'), { jobId: 'p1' });
+  await publish.add('publish', job('2.0.0', 'v2.0.0'), { jobId: 'p2', attempts: 1 });
+  await publish.add('publish', job('4.0.0', 'v4.0.0'), { jobId: 'p4', attempts: 1 });
+  await finished;
   // The rate-limited job emits neither: it moves itself to the delayed set.
   while ((await publish.getJobState('p4')) !== 'delayed') await new Promise((r) => setTimeout(r, 20));
   await worker.close();
