@@ -1,4 +1,6 @@
+import type { OrgDefaults } from '../core/config-extends.js';
 import { isAppError } from '../errors.js';
+import type { ServiceDeps } from '../service/handle-event.js';
 import type { RepositoryListing } from '../platforms/repository-directory.js';
 import type { RequestCost } from '../platforms/platform.js';
 import { checkRepo, orgDefaultsFingerprint } from '../service/sweep.js';
@@ -92,8 +94,6 @@ export async function sweepAccount(
     if (store !== undefined) budget = await store.spend(account.key, cost);
   };
   const allowance = (): number => sweepAllowance(budget, settings.budgetShare);
-  // What this pass may spend is decided once, from the freshest reading (the listing's):
-  // re-deciding after every request would take the share of what is left again and again.
   // What the pass may spend in the current rate-limit window is decided once per window,
   // from the freshest reading (the listing's, then each new window's first): re-deciding
   // after every request would take the share of what is left again and again.
@@ -167,19 +167,26 @@ export async function sweepAccount(
     nextAccount = { since: startedAt, validator: result.validator };
   }
 
-  const fingerprints = new Map<string, string>();
+  // The organisation defaults are read once per owner and pass, for every repository of it.
+  const defaultsRead = new Map<string, Promise<OrgDefaults>>();
+  const read = deps.orgDefaults;
+  const orgDefaults: ServiceDeps['orgDefaults'] =
+    read === undefined
+      ? undefined
+      : async (repo, installationId, target) => {
+          const key = `${repo.platform}\n${repo.path.split('/')[0] ?? ''}\n${installationId ?? ''}\n${target ?? ''}`;
+          let answer = defaultsRead.get(key);
+          if (answer === undefined) {
+            // GitHub reads the owner's .github repository: its default branch, then the file.
+            if (repo.platform === 'github') await spend({ requests: 2, points: 2, rate: null });
+            defaultsRead.set(key, (answer = read(repo, installationId, target)));
+          }
+          return answer;
+        };
   const orgDefaultsNow = async (repo: KnownRepo, target: string | null): Promise<string | null> => {
-    if (deps.orgDefaults === undefined) return '-';
-    const key = `${repo.path.split('/')[0] ?? ''}\n${target ?? ''}`;
-    const known = fingerprints.get(key);
-    if (known !== undefined) return known;
-    if (repo.platform === 'github') {
-      if (!canSpend(2)) return null;
-      await spend({ requests: 2, points: 2, rate: null });
-    }
-    const fp = orgDefaultsFingerprint(await deps.orgDefaults(repo, repo.installationId, target));
-    fingerprints.set(key, fp);
-    return fp;
+    if (orgDefaults === undefined) return '-';
+    if (repo.platform === 'github' && !canSpend(2)) return null;
+    return orgDefaultsFingerprint(await orgDefaults(repo, repo.installationId, target));
   };
 
   const due: Due[] = [];
@@ -199,7 +206,13 @@ export async function sweepAccount(
     }
     due.push({ repo, state, reason: verdict.reason, changedAt: listed?.changedAt ?? state?.pending ?? state?.changedAt ?? null });
   }
-  due.sort((a, b) => ORDER[a.reason] - ORDER[b.reason]);
+  // A repository never checked that the listing shows pushed to goes with the changed ones.
+  const pushedSinceLastListing = (d: Due): boolean => {
+    const at = d.changedAt === null ? Number.NaN : Date.parse(d.changedAt);
+    return listing?.since != null && listing.byId.has(d.repo.id) && at > listing.since;
+  };
+  const rank = (d: Due): number => (d.reason === 'new' && pushedSinceLastListing(d) ? ORDER.changed : ORDER[d.reason]);
+  due.sort((a, b) => rank(a) - rank(b));
 
   for (const item of due) {
     const cheap = item.state !== null && item.state.noRegistry === undefined && item.state.retry !== true && item.reason !== 'org-defaults';
@@ -214,7 +227,7 @@ export async function sweepAccount(
       }
       continue;
     }
-    await checkOne(deps, settings, nowMs, item, listing, spend, totals);
+    await checkOne({ ...deps, ...(orgDefaults === undefined ? {} : { orgDefaults }) }, settings, nowMs, item, listing, spend, totals);
   }
   if (store !== undefined && nextAccount !== null) await store.saveAccount(account.key, nextAccount);
   if (totals.slowed.includes(account.key)) log.info({ deferred: totals.deferred, remaining: budget.reading?.remaining, spent: budget.spent }, 'sweep slowed by its rate-limit budget');
@@ -237,7 +250,7 @@ async function checkOne(
   try {
     const platform = await deps.platformFor(repo, repo.installationId);
     const previous = item.reason === 'org-defaults' || state?.retry === true ? null : state;
-    const result = await checkRepo(target, platform, { publishedVersions: deps.publishedVersions, ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }) }, { ...settings, nowMs }, previous, deps.log);
+    const result = await checkRepo(target, platform, { publishedVersions: deps.publishedVersions, ...(deps.orgDefaults === undefined ? {} : { orgDefaults: deps.orgDefaults }) }, { ...settings, nowMs }, previous, deps.log, { remember: deps.store !== undefined });
     await spend(result.cost);
     let failedEnqueue = false;
     for (const event of result.events) {

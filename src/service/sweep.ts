@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OrgDefaults } from '../core/config-extends.js';
 import { configOf } from '../core/decide.js';
+import { extendsTarget, readRepoConfig } from '../core/repo-config.js';
 import type { RepoEvent, RepoRef } from '../core/events.js';
 import { canonicalizeVersion, compareVersions } from '../core/pep440.js';
 import type { Version } from '../core/pep440.js';
@@ -108,6 +109,7 @@ export async function checkRepo(
   settings: SweepSettings,
   previous: RepoSweepState | null,
   log: Logger,
+  options: { readonly remember?: boolean } = {},
 ): Promise<CheckResult> {
   const meter = counting(platform);
   const p = meter.platform;
@@ -119,37 +121,47 @@ export async function checkRepo(
   }
 
   const defaultBranch = repo.defaultBranch ?? (await p.defaultBranch());
+  // Each file and the organisation defaults are read once per check, whoever asks.
+  const files = new Map<string, Promise<string | null>>();
+  const readHeadFile = (path: string): Promise<string | null> => {
+    let read = files.get(path);
+    if (read === undefined) files.set(path, (read = p.readFile(path, defaultBranch)));
+    return read;
+  };
   const orgDefaults = deps.orgDefaults;
-  let seenDefaults: OrgDefaults = null;
-  let seenTarget: string | null = null;
+  const defaultsRead = new Map<string, Promise<OrgDefaults>>();
+  const readOrgDefaults = (target: string | null): Promise<OrgDefaults> => {
+    let read = defaultsRead.get(target ?? '');
+    if (read === undefined) {
+      defaultsRead.set(target ?? '', (read = orgDefaults === undefined ? Promise.resolve(null) : orgDefaults(repo, repo.installationId, target)));
+    }
+    return read;
+  };
+
+  // The config first (the files it lives in, and the defaults it extends): a repository
+  // that names no registry costs nothing more, and is remembered as such.
+  const [pyprojectToml, pyreleaseYml] = await Promise.all([readHeadFile('pyproject.toml'), readHeadFile('.pyrelease.yml')]);
+  const target = extendsTarget({ pyprojectToml, pyreleaseYml });
+  const defaults = orgDefaults === undefined ? null : await readOrgDefaults(target);
+  const refused = defaults !== null && typeof defaults === 'object';
+  const configRead = readRepoConfig({ pyprojectToml, pyreleaseYml, orgDefaultsYml: refused ? null : defaults, ...(refused ? { extendsRefused: defaults.refused } : {}) });
+  if (!configRead.ok || configRead.config.registries.length === 0) {
+    return { events: [], state: { noRegistry: { orgDefaults: orgDefaultsFingerprint(defaults), extendsTarget: target } }, cost: meter.cost() };
+  }
   const gathered = await gatherChangeFacts(
-    {
-      readHeadFile: (path) => p.readFile(path, defaultBranch),
-      target: null,
-      listTags: async () => [],
-      ...(orgDefaults === undefined
-        ? {}
-        : {
-            readOrgDefaults: async (target: string | null) => {
-              seenTarget = target;
-              // GitHub reads the owner's .github repository (its default branch, then the file).
-              if (repo.platform === 'github') meter.add({ requests: 2, points: 2, rate: null });
-              seenDefaults = await orgDefaults(repo, repo.installationId, target);
-              return seenDefaults;
-            },
-          }),
-    },
+    { readHeadFile, target: null, listTags: async () => [], ...(orgDefaults === undefined ? {} : { readOrgDefaults }) },
     null,
   );
   const config = configOf(gathered.facts);
-  if (config.registries.length === 0) {
-    return { events: [], state: { noRegistry: { orgDefaults: orgDefaultsFingerprint(seenDefaults), extendsTarget: seenTarget } }, cost: meter.cost() };
-  }
   if (deps.publishedVersions === undefined) return { events: [], state: null, cost: meter.cost() };
 
-  // A first read lists the tags plainly; the next check revalidates from null once, and
-  // from then on with the validator.
-  const listing = tags !== null && tags.changed ? tags : { value: await p.listTags(), validator: null };
+  // Read afresh: with a validator to remember when there is somewhere to remember it.
+  let listing: { readonly value: readonly TagInfo[]; readonly validator: string | null };
+  if (tags !== null && tags.changed) listing = tags;
+  else if (options.remember === true) {
+    const fresh = await p.listTagsIfChanged(null);
+    listing = fresh.changed ? fresh : { value: await p.listTags(), validator: null };
+  } else listing = { value: await p.listTags(), validator: null };
   const policy = { prefixes: config.tagPrefixes, mode: config.tagMode };
   const oldest = settings.nowMs - settings.maxAgeDays * 24 * 3600 * 1000;
   const candidates: Array<{ tag: TagInfo; version: Version; normalized: string }> = [];

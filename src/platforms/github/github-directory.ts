@@ -20,6 +20,9 @@ const installationReposSchema = z.object({
 
 const validatorSchema = z.array(z.string().min(1).max(200)).max(1000);
 const MAX_PAGES = 1000;
+/** How close to the listing a push counts as "in the same second", our clock against GitHub's. */
+const RECENT_PUSH_MS = 5000;
+const NEVER_MATCHES = 'W/"-"';
 
 function oldEtags(validator: string | null): string[] {
   if (validator === null) return [];
@@ -49,6 +52,7 @@ export function createGithubDirectory(octokit: GithubOctokit): RepositoryDirecto
       let cost: RequestCost = NO_COST;
       let complete = true;
       for (let page = 1; page <= MAX_PAGES; page++) {
+        const asked = Date.now();
         const answer: PageAnswer<ListedRepository> = await githubPage(octokit, 'GET /installation/repositories', {}, page, old[page - 1] ?? null, 'list the installation\'s repositories', (data) =>
           parsed(installationReposSchema, data, 'list the installation\'s repositories').repositories.map((r) => ({
             id: String(r.id),
@@ -60,7 +64,10 @@ export function createGithubDirectory(octokit: GithubOctokit): RepositoryDirecto
         cost = addCost(cost, { requests: 1, points: answer.points, rate: answer.rate });
         repos.push(...answer.items);
         if (answer.etag === null) complete = false;
-        else etags.push(answer.etag);
+        // pushed_at has whole seconds: a second push in the second of one this page shows
+        // would leave the page as it is, and its 304 would hide the push. Such a page is read
+        // again next time (an ETag that never matches).
+        else etags.push(answer.items.some((r) => Date.parse(r.changedAt ?? '') >= asked - RECENT_PUSH_MS) ? NEVER_MATCHES : answer.etag);
         // A 304 says nothing of a next page: the previous listing had as many pages.
         const more = answer.status === 304 ? page < old.length : answer.hasNext;
         if (!more) break;
