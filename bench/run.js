@@ -13,7 +13,7 @@ import { writeBlock } from './readme-section.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const self = basename(fileURLToPath(import.meta.url));
 // Helpers that a bench forks or imports, not benches of their own.
-const helpers = new Set(['fake-github.js', 'fake-server.js', 'load-generator.js', 'readme-section.js']);
+const helpers = new Set(['fake-github.js', 'fake-server.js', 'load-generator.js', 'readme-section.js', 'sweep-forges.js']);
 const benches = readdirSync(here)
   .filter((name) => name.endsWith('.js') && name !== self && !helpers.has(name))
   .sort();
