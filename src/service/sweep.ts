@@ -195,7 +195,9 @@ export async function checkRepo(
       tag: tag.name,
       sha: tag.sha,
       protected: null,
-      meta: { deliveryId: `sweep-${tag.sha.slice(0, 12)}-${Buffer.from(tag.name).toString('hex').slice(0, 64)}`, installationId: repo.installationId },
+      // The repository is part of the id: a fork has the same tag at the same commit, and
+      // the event inbox drops a delivery id it has seen.
+      meta: { deliveryId: `sweep-${repo.platform}-${repo.id}-${tag.sha.slice(0, 12)}-${Buffer.from(tag.name).toString('hex').slice(0, 64)}`, installationId: repo.installationId },
     });
   }
   return { events, state: { tags: listing.validator, published: verified, ...(events.length > 0 ? { retry: true as const } : {}) }, cost: meter.cost() };

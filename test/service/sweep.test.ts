@@ -32,6 +32,14 @@ describe('the sweep for release tags no webhook announced', () => {
     expect(events[0]?.meta.deliveryId).toMatch(/^sweep-/);
   });
 
+  it('gives a fork with the same tag at the same commit its own delivery id', async () => {
+    const fork = { ...repoRef, id: `${repoRef.id}0`, path: `${repoRef.path}-fork` };
+    const [a] = await sweepRepo(repoRef, memoryPlatform(repoWith({ 'v1.2.0': 4 })), { publishedVersions: onIndex([]) }, settings, log);
+    const [b] = await sweepRepo(fork, memoryPlatform(repoWith({ 'v1.2.0': 4 })), { publishedVersions: onIndex([]) }, settings, log);
+    expect(a?.meta.deliveryId).toBeDefined();
+    expect(a?.meta.deliveryId).not.toBe(b?.meta.deliveryId);
+  });
+
   it('looks only at the newest release tags', async () => {
     const repo = repoWith({ 'v0.1.0': 2, 'v0.2.0': 3, 'v1.0.0': 4, 'v1.1.0': 5, 'v2.0.0': 6 });
     const events = await sweepRepo(repoRef, memoryPlatform(repo), { publishedVersions: onIndex([]) }, settings, log);
