@@ -1,5 +1,7 @@
 import { accessFindings } from './access-findings.js';
 import type { PublishAccess } from './access-findings.js';
+import { changelogFindings } from './changelog-check.js';
+import type { ChangelogFact } from './changelog-check.js';
 import { globMatch } from './branch-glob.js';
 import { finding, hasErrors, quote, sortFindings } from './findings.js';
 import type { Finding } from './findings.js';
@@ -64,6 +66,8 @@ export interface ChangeFacts {
   readonly projectProblems: readonly ProjectProblem[];
   /** The server's publish policy and who this repository is; omitted where there is no server (`pyrelease check`). */
   readonly access?: PublishAccess;
+  /** The changelog at the head, read only when require-changelog is set and the version changes. */
+  readonly changelog?: ChangelogFact;
 }
 
 type Kind = 'change' | 'release';
@@ -245,6 +249,7 @@ export function checkChange(facts: ChangeFacts): Finding[] {
     }
   }
   out.push(...releaseBoundFindings(version, config, facts.published, 'change'));
+  out.push(...changelogFindings(head.version, config, facts.changelog));
   return sortFindings(out);
 }
 

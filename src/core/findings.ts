@@ -34,7 +34,9 @@ export type FindingCode =
   /** The server config does not let this repository publish (this name) to a target it names. */
   | 'registry-not-allowed'
   | 'release-branch'
-  | 'tag-unprotected';
+  | 'tag-unprotected'
+  /** require-changelog: the version a change request sets has no entry in the changelog. */
+  | 'changelog-entry-missing';
 
 export interface Finding {
   readonly code: FindingCode;

@@ -42,6 +42,14 @@ export const repoConfigFileSchema = z.strictObject({
     .max(255)
     .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._\-/]*$/, 'must be a relative path inside the repository')
     .default('.'),
+  /** The changelog whose entry becomes the release notes; looked for under the usual names when unset. */
+  changelog: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._\-/]*[A-Za-z0-9._-]$/, 'must be a file path inside the repository')
+    .optional(),
+  'require-changelog': z.boolean().default(false),
 });
 
 export interface RepoConfig {
@@ -62,6 +70,10 @@ export interface RepoConfig {
   readonly requireProtectedTag: boolean;
   /** Directory of the Python project inside the repository. */
   readonly path: string;
+  /** The changelog file (from the repository root); null: CHANGELOG.md, CHANGES.rst, ... are looked for. */
+  readonly changelog: string | null;
+  /** A change request that changes the version must add its changelog entry. */
+  readonly requireChangelog: boolean;
 }
 
 export type ConfigSource = 'pyproject.toml' | '.pyrelease.yml' | '.github/pyrelease.yml (organisation)' | 'defaults';
@@ -94,6 +106,8 @@ function toRepoConfig(f: FileShape): RepoConfig {
     releaseBranches: Object.freeze([...f['release-branches']]),
     requireProtectedTag: f['require-protected-tag'],
     path: f.path,
+    changelog: f.changelog ?? null,
+    requireChangelog: f['require-changelog'],
   });
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedProject, ResolvedVersion } from '../core/version-layout.js
 import { extendsTarget, readRepoConfig } from '../core/repo-config.js';
 import type { RepoConfigResult } from '../core/repo-config.js';
 import type { OrgDefaults } from '../core/config-extends.js';
+import { changelogForChange } from './changelog-source.js';
 
 /**
  * Reads what the checks need through small functions, so the same gathering serves a
@@ -77,6 +78,7 @@ export async function gatherChangeFacts(sources: FactSources, tag: string | null
   ]);
   const registries = config.ok ? config.config.registries : [];
   const published = sources.publishedVersions === undefined || registries.length === 0 ? [] : await sources.publishedVersions(registries, project.name);
+  const changelog = await changelogForChange(sources.readHeadFile, config, project.version, targetProject?.version ?? null);
 
   const facts: ChangeFacts = {
     head: { version: toVersionFact(project.version, dir) },
@@ -86,6 +88,7 @@ export async function gatherChangeFacts(sources: FactSources, tag: string | null
     published,
     config,
     projectProblems: project.problems.map((p) => ({ code: p.code, message: p.message, ...(p.field === undefined ? {} : { field: p.field }) })),
+    ...(changelog === undefined ? {} : { changelog }),
   };
   return { facts, project: { ...project.declared, name: project.name }, version: project.version, config };
 }

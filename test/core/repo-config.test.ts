@@ -49,6 +49,8 @@ describe('defaults', () => {
       releaseBranches: [],
       requireProtectedTag: false,
       path: '.',
+      changelog: null,
+      requireChangelog: false,
     });
     expect(Object.isFrozen(DEFAULT_REPO_CONFIG)).toBe(true);
     expect(Object.isFrozen(DEFAULT_REPO_CONFIG.tagPrefixes)).toBe(true);
@@ -76,6 +78,8 @@ const VALID: [string, string, string, keyof RepoConfig, unknown][] = [
   ['path', '"packages/core"', 'packages/core', 'path', 'packages/core'],
   ['path', '"."', '"."', 'path', '.'],
   ['path', '"a..b/c"', 'a..b/c', 'path', 'a..b/c'],
+  ['changelog', '"docs/changes.rst"', 'docs/changes.rst', 'changelog', 'docs/changes.rst'],
+  ['require-changelog', 'true', 'true', 'requireChangelog', true],
 ];
 
 describe.each(VALID)('valid %s = %s', (key, tomlValue, yamlValue, prop, expected) => {
@@ -123,6 +127,10 @@ const INVALID: [string, string, string, string][] = [
   ['path', '".."', '".."', 'path'],
   ['path', '"a/.."', 'a/..', 'path'],
   ['path', '"a b"', '"a b"', 'path'],
+  ['changelog', '"../CHANGES.md"', '../CHANGES.md', 'changelog'],
+  ['changelog', '"docs/"', 'docs/', 'changelog'],
+  ['changelog', '"/CHANGES.md"', '/CHANGES.md', 'changelog'],
+  ['require-changelog', '"yes"', 'yes', 'require-changelog'],
 ];
 
 describe.each(INVALID)('invalid %s = %s', (key, tomlValue, yamlValue, field) => {
