@@ -1,12 +1,14 @@
 import { canonicalizeName } from '../core/names.js';
 import { REPORT_MARKER } from '../core/report.js';
 import { escapeText } from '../core/markdown.js';
+import { releaseDescription } from '../core/release-notes.js';
 import type { PublishJobData } from '../jobs/publish-job.js';
 import type { PublishJobResult } from '../jobs/publish-processor.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../platforms/platform.js';
 import { resolveTargets } from '../publishing/registries.js';
 import type { RegistryEntry } from '../publishing/registries.js';
+import { releaseNotesAt } from './release-notes.js';
 
 /** Where people find a release on each target: PyPI's project page, else the simple index page. */
 export function releaseLinks(data: PublishJobData, result: PublishJobResult, registries: Readonly<Record<string, RegistryEntry>>, gitlabUrl?: string): Array<{ name: string; url: string }> {
@@ -36,7 +38,10 @@ export async function reportPublished(platform: Platform, data: PublishJobData, 
   const description = dry ? `dry run: ${data.version} would be published to ${where}` : `published ${data.version} to ${where} (${uploaded} new files)`;
   await platform.setStatus(data.sha, { state: 'success', description });
   if (dry || data.tag === null) return;
-  const body = [`Released ${escapeText(data.version, 100)} with pyrelease.`, '', ...links.map((l) => `- [${escapeText(l.name, 200)}](${l.url})`), '', filesTable(result)].join('\n');
+  const footer = [`Released ${escapeText(data.version, 100)} with pyrelease.`, '', ...links.map((l) => `- [${escapeText(l.name, 200)}](${l.url})`), '', filesTable(result)].join('\n');
+  // The version's changelog entry above the links, within the forge's size limit; none: the text as before.
+  const notes = await releaseNotesAt(platform, data, log);
+  const body = releaseDescription({ notes, footer, forge: data.platform === 'github' ? 'github' : 'gitlab', links });
   await platform.ensureRelease({ tag: data.tag, name: data.version, description: body, links });
   const comment = `${REPORT_MARKER}\n### 📦 pyrelease: ${escapeText(data.version, 100)} is released\n\n${links.map((l) => `- [${escapeText(l.name, 200)}](${l.url})`).join('\n')}\n\n${filesTable(result)}\n`;
   for (const number of await platform.changeRequestsForCommit(data.sha)) {

@@ -75,6 +75,24 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     await eventually(() => (s.project.statuses.some((st) => st.sha === sha('3') && st.status === 'success') ? true : undefined), 10_000, 'a success status');
   });
 
+  it('puts the changelog entry for the version in the release, with the file links below it', { timeout: 120_000 }, async () => {
+    svc = await gitlabService();
+    const s = svc;
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    const changelog = '# Changelog\n\n## [Unreleased]\n\n## [1.4.0] - 2026-01-01\n\n### Fixed\n\n- Reading a `file:` directive ([!12](https://example.org/12)).\n\n## [1.3.0] - 2025-12-01\n\n- Older.\n';
+    s.project.commits.get(sha('a'))?.files.set('CHANGELOG.md', Buffer.from(changelog));
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')))).body).toMatchObject({ status: 'queued' });
+
+    const release = await eventually(() => s.project.releases.get('v1.4.0'), 90_000, 'the GitLab release');
+    const link = `${s.index.simpleUrl}sample-static/`;
+    expect(release.description.startsWith('### Fixed\n\n- Reading a `file:` directive ([!12](https://example.org/12)).\n\n---\n\nReleased 1\\.4\\.0 with pyrelease.\n')).toBe(true);
+    expect(release.description).not.toContain('Older.');
+    expect(release.description).toContain(`](${link})`);
+    expect(release.description.indexOf(link)).toBeGreaterThan(release.description.indexOf('---'));
+    expect(release.links.map((l) => l.url)).toEqual([link]);
+  });
+
   it('runs a release that failed for good again when its tag is pushed again, uploading each file once', { timeout: 120_000 }, async () => {
     svc = await gitlabService({ env: { PYRELEASE_JOB_ATTEMPTS: '1' } });
     const s = svc;
