@@ -16,13 +16,12 @@ import { EVENT_QUEUES } from './jobs/event-job.js';
 import { inboxKey, inboxState, pushEvent, replicaAck } from './jobs/event-inbox.js';
 import type { DeliveryNames } from './jobs/event-inbox.js';
 import { PUBLISH_QUEUE } from './jobs/publish-job.js';
-import { SWEEP_QUEUE } from './jobs/sweep-worker.js';
+import { SELF_HOSTED_QUEUE, SWEEP_QUEUE } from './jobs/queue-names.js';
 import type { Logger } from './logger.js';
 import { openFailFast, redisTarget } from './redis-client.js';
 import type { RedisClient, RedisTarget } from './redis-client.js';
 import { observedQueues } from './observability/observed-queues.js';
 import { createServiceMetrics } from './observability/service-metrics.js';
-import { SELF_HOSTED_QUEUE } from './selfhosted/self-hosted-queue.js';
 import type { ServerConfig } from './server-config.js';
 
 export interface ServiceOptions {

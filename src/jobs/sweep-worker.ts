@@ -8,13 +8,13 @@ import type { ServiceDeps } from '../service/handle-event.js';
 import type { SweepSettings } from '../service/sweep.js';
 import { GuardedWorker } from './guarded-worker.js';
 import type { KnownRepos } from './known-repos.js';
+import { SWEEP_QUEUE } from './queue-names.js';
 import { withoutErrorEcho } from './queues.js';
 import { accountsOf, sweepAccount } from './sweep-account.js';
 import type { PassTotals, SweepAccount } from './sweep-account.js';
 import type { SweepStore } from './sweep-state.js';
 import { repoField } from './sweep-state.js';
 
-export const SWEEP_QUEUE = 'sweep';
 const SCHEDULER_ID = 'missed-release-tags';
 
 export interface SweepWorkerDeps {

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis-client.js';
 import { selectReleases } from '../core/gitlab-versions.js';
+import { SELF_HOSTED_QUEUE } from '../jobs/queue-names.js';
 import { jobOptions, withoutErrorEcho } from '../jobs/queues.js';
 import type { SelfHostedConfig, ServiceRepoConfig } from './self-hosted-config.js';
 import { taggingJobId, taggingJobSchema } from './tagging-job.js';
 import type { TaggingJobData } from './tagging-job.js';
 
-export const SELF_HOSTED_QUEUE = 'self-hosted';
 
 export type SelfHostedJobData = TaggingJobData | Record<string, never>;
 

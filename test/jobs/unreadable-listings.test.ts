@@ -17,7 +17,7 @@ import { EVENT_QUEUE } from '../../src/jobs/event-job.js';
 import { PUBLISH_QUEUE } from '../../src/jobs/publish-job.js';
 import { observedQueues } from '../../src/observability/observed-queues.js';
 import type { ObservedQueues } from '../../src/observability/observed-queues.js';
-import { SELF_HOSTED_QUEUE } from '../../src/selfhosted/self-hosted-queue.js';
+import { SELF_HOSTED_QUEUE } from '../../src/jobs/queue-names.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { TEST_REDIS_URL } from '../helpers/publish-harness.js';
 
