@@ -26,7 +26,6 @@ import { publishedVersions } from '../service/published-versions.js';
 import { startWorker } from '../worker.js';
 import type { Forges } from './forges.js';
 import type { GithubSide } from './github-side.js';
-import { startSelfHosted } from './self-hosted.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -154,6 +153,8 @@ export async function startServiceWorkers(options: WorkersOptions): Promise<{ cl
   closers.push({ name: 'publish', close: () => publishWorker.close(), running: () => runningJobs(publishWorker.worker) });
 
   if (server.selfHosted !== null) {
+    // Loaded only with its config: @gitbeaker for the upstream and the OCI retagging.
+    const { startSelfHosted } = await import('./self-hosted.js');
     const selfHosted = await startSelfHosted(server.selfHosted, connection, config, forges, env, log);
     closers.push({ name: 'self-hosted', close: () => selfHosted.close(), running: unlessRedisAway });
   }
