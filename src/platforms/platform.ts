@@ -43,6 +43,29 @@ export interface ReleaseInput {
   readonly links: ReadonlyArray<{ readonly name: string; readonly url: string }>;
 }
 
+/** A change request (GitLab merge request, GitHub pull request) merged into a release's history. */
+export interface MergedChange {
+  readonly number: number;
+  readonly title: string;
+  /** The forge's web page of the change request, as the forge gave it (shown, never fetched). */
+  readonly url: string | null;
+  /** The author's username (GitLab) or login (GitHub); null when the forge names none. */
+  readonly author: string | null;
+}
+
+export interface MergedChanges {
+  /** Newest first (by the commit that brought each in), each number once. */
+  readonly changes: MergedChange[];
+  /** false when a bound cut the list: more commits than were looked at, or more changes than the limit. */
+  readonly complete: boolean;
+}
+
+/**
+ * The most commits of a comparison whose change requests listMergedChanges asks for, one
+ * request each (newest first): with the comparison itself, at most 101 requests a release.
+ */
+export const MERGED_CHANGE_COMMIT_LOOKUPS = 100;
+
 /** What a forge said about its rate limit in a response's headers. */
 export interface RateReading {
   readonly limit: number;
@@ -106,6 +129,13 @@ export interface Platform {
   branchesContaining(sha: string): Promise<string[]>;
   /** Open or merged change requests that contain sha (to comment on the one that brought a version). */
   changeRequestsForCommit(sha: string): Promise<number[]>;
+  /**
+   * The change requests merged into toSha's history that fromSha's lacks (the commits of
+   * `fromSha...toSha`, counted from their merge base), newest first, at most `limit`. One
+   * comparison, then one lookup per commit for at most MERGED_CHANGE_COMMIT_LOOKUPS
+   * commits (the newest); open or closed-unmerged change requests are left out.
+   */
+  listMergedChanges(fromSha: string, toSha: string, limit: number): Promise<MergedChanges>;
   /** Creates or edits our one comment, found by the hidden marker at the start of its body. */
   upsertComment(target: CommentTarget, body: string, marker: string, options?: UpsertOptions): Promise<UpsertResult>;
   setStatus(sha: string, status: StatusInput): Promise<void>;

@@ -33,8 +33,15 @@ export function addAnnotatedTag(repo: FakeRepo, name: string, sha: string, messa
   return objectSha;
 }
 
-export function addPull(repo: FakeRepo, number: number, commits: string[], state: FakePull['state'] = 'open', merged = false): FakePull {
-  const pull: FakePull = { number, state, merged, commits };
+export function addPull(
+  repo: FakeRepo,
+  number: number,
+  commits: string[],
+  state: FakePull['state'] = 'open',
+  merged = false,
+  more: { readonly title?: string; readonly author?: string } = {},
+): FakePull {
+  const pull: FakePull = { number, state, merged, commits, ...more };
   repo.pulls.set(number, pull);
   return pull;
 }

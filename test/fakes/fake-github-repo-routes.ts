@@ -6,7 +6,10 @@
 //   commits/commits        GET .../commits/:ref (unknown ref: 422 "No commit found for SHA: <ref>"),
 //                          GET .../commits/:sha/pulls, GET .../commits/:sha/branches-where-head,
 //                          GET .../compare/:basehead (status ahead / behind / identical / diverged,
-//                          merge_base_commit; unrelated histories: 404 "No common ancestor ...")
+//                          merge_base_commit, total_commits and `commits`: the commits of
+//                          base...head oldest first, up to 250 without pagination, paged by
+//                          per_page (max 100) and page when either is given, with a Link
+//                          header; unrelated histories: 404 "No common ancestor ...")
 //   branches/branches      GET .../branches
 //   repos/repos#list-repository-tags  GET .../tags (each tag's commit, annotated tags peeled)
 //   git/refs               GET .../git/ref/*ref, GET .../git/matching-refs/*ref,
@@ -169,7 +172,8 @@ export const repoRoutes: FakeRoute[] = [
   {
     method: 'GET',
     pattern: '/repos/:owner/:repo/compare/:basehead',
-    handle: ({ repo, params }) => {
+    handle: (ctx) => {
+      const { repo, params } = ctx;
       const [baseRef, headRef, extra] = (params['basehead'] ?? '').split('...');
       const base = baseRef === undefined ? undefined : resolveRef(repo, baseRef);
       const head = headRef === undefined ? undefined : resolveRef(repo, headRef);
@@ -182,7 +186,13 @@ export const repoRoutes: FakeRoute[] = [
       // Unrelated histories: GitHub answers 404 "No common ancestor between <base> and <head>."
       const mergeBase = nearestIn(repo, head.sha, fromBase);
       if (mergeBase === undefined) return error(404, `No common ancestor between ${baseRef ?? ''} and ${headRef ?? ''}.`, DOCS.compare);
-      return json(200, { status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, base_commit: presentCommit(repo, base), merge_base_commit: presentCommit(repo, mergeBase), commits: [], files: [] });
+      const ahead = [...fromHead].filter((s) => !fromBase.has(s)).reverse().flatMap((s) => {
+        const c = repo.commits.get(s);
+        return c === undefined ? [] : [c];
+      });
+      const body = (commits: unknown[]): Record<string, unknown> => ({ status, ahead_by: aheadBy, behind_by: behindBy, total_commits: aheadBy, base_commit: presentCommit(repo, base), merge_base_commit: presentCommit(repo, mergeBase), commits, files: [] });
+      if (ctx.query.has('per_page') || ctx.query.has('page')) return paginate(ctx, ahead, (c) => presentCommit(repo, c), body);
+      return json(200, body(ahead.slice(0, 250).map((c) => presentCommit(repo, c))));
     },
   },
   {

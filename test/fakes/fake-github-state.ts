@@ -33,6 +33,10 @@ export interface FakePull {
   state: 'open' | 'closed';
   merged: boolean;
   readonly commits: string[];
+  /** `PR <number>` when not set. */
+  readonly title?: string;
+  /** The author's login; `user<number>` when not set. */
+  readonly author?: string;
 }
 
 export interface FakeComment {
@@ -262,8 +266,12 @@ export function presentPull(repo: FakeRepo, pr: FakePull): Record<string, unknow
     id: pr.number + 900_000,
     number: pr.number,
     state: pr.state,
-    title: `PR ${pr.number}`,
+    title: pr.title ?? `PR ${pr.number}`,
+    user: { login: pr.author ?? `user${pr.number}`, id: pr.number + 500_000, type: 'User' },
+    html_url: `https://github.invalid/${repo.owner}/${repo.name}/pull/${pr.number}`,
     merged_at: pr.merged ? '2026-01-02T00:00:00Z' : null,
+    // GitHub: the merge commit, the squashed commit or the rebased head once merged; the fake merges by fast-forward.
+    merge_commit_sha: pr.merged ? head : null,
     // Same-repository pull requests: head and base both carry this repository (a fork's head would carry the fork).
     head: { ref: `feature-${pr.number}`, sha: head, repo: presentRepoRef(repo) },
     base: { ref: repo.defaultBranch, sha: repo.branches.get(repo.defaultBranch)?.at(-1) ?? null, repo: presentRepoRef(repo) },

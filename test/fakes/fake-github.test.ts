@@ -83,6 +83,28 @@ describe('plain fetch', () => {
     expect(await call('GET', '/repos/octo/pkg/compare/main...orphan')).toMatchObject({ status: 404, json: { message: 'No common ancestor between main and orphan.' } });
   });
 
+  it('compare lists the commits of base...head oldest first, paged by per_page and page with a Link header', async () => {
+    const more = ['3', '4', '5'].map((c) => c.repeat(40));
+    for (const s of more) addCommit(repo, 'main', s, `commit ${s[0] ?? ''}`, { 'pyproject.toml': 'x\n' });
+    const shas = (r: { json: unknown }): string[] => (r.json as { commits: Array<{ sha: string }> }).commits.map((c) => c.sha);
+    const all = await call('GET', `/repos/octo/pkg/compare/${S1}...main`);
+    expect(all.json).toMatchObject({ total_commits: 4 });
+    expect(shas(all)).toEqual([S2, ...more]);
+    const second = await call('GET', `/repos/octo/pkg/compare/${S1}...main?per_page=3&page=2`);
+    expect(shas(second)).toEqual([more[2]]);
+    expect(second.json).toMatchObject({ total_commits: 4, status: 'ahead' });
+    expect(second.headers.get('link')).toContain('rel="prev"');
+    expect(shas(await call('GET', `/repos/octo/pkg/compare/main...${S1}`))).toEqual([]);
+  });
+
+  it('a merged pull request of a commit carries its title, user, html_url and merge_commit_sha', async () => {
+    addPull(repo, 8, [S1], 'closed', true, { title: 'Fix it', author: 'alice' });
+    expect((await call('GET', `/repos/octo/pkg/commits/${S1}/pulls`)).json).toMatchObject([
+      { number: 8, title: 'Fix it', state: 'closed', user: { login: 'alice' }, html_url: expect.stringContaining('/pull/8') as unknown, merged_at: expect.any(String) as unknown, merge_commit_sha: S1 },
+    ]);
+    expect((await call('GET', `/repos/octo/pkg/commits/${S2}/pulls`)).json).toMatchObject([{ number: 7, merged_at: null, merge_commit_sha: null }]);
+  });
+
   it('an existing ref is a 422 "Reference already exists"', async () => {
     addTag(repo, 'v1', S1);
     expect(await call('POST', '/repos/octo/pkg/git/refs', { ref: 'refs/tags/v1', sha: S2 })).toMatchObject({ status: 422, json: { message: 'Reference already exists' } });

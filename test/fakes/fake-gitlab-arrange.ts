@@ -27,8 +27,14 @@ export function addTag(project: FakeProject, name: string, sha: string, message 
   return tag;
 }
 
-export function addMergeRequest(project: FakeProject, iid: number, commits: string[], state: FakeMergeRequest['state'] = 'opened'): FakeMergeRequest {
-  const mr: FakeMergeRequest = { iid, title: `MR ${iid}`, state, sourceBranch: `feature-${iid}`, targetBranch: project.defaultBranch, commits };
+export function addMergeRequest(
+  project: FakeProject,
+  iid: number,
+  commits: string[],
+  state: FakeMergeRequest['state'] = 'opened',
+  more: { readonly title?: string; readonly author?: string; readonly mergeCommitSha?: string | null } = {},
+): FakeMergeRequest {
+  const mr: FakeMergeRequest = { iid, title: more.title ?? `MR ${iid}`, state, sourceBranch: `feature-${iid}`, targetBranch: project.defaultBranch, commits, ...more };
   project.mergeRequests.set(iid, mr);
   return mr;
 }

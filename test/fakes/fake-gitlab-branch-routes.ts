@@ -10,6 +10,11 @@
 //        fewer than two refs: 400 {"message":"Provide at least 2 refs"};
 //        an unknown ref: 400 {"message":"ref not found: <ref>"} ("refs not found: a, b");
 //        no common ancestor: 404 {"message":"404 Merge Base Not Found"}
+//   GET  /projects/:id/repository/compare?from=&to=[&straight=]   200 with `commit` (the
+//        newest), `commits` (oldest first), `diffs`, `compare_timeout`, `compare_same_ref`,
+//        `web_url`; without `straight` (the default, false) the commits are those of
+//        `from...to`: in `to`'s history and not in the merge base's. The fake leaves
+//        `diffs` empty. An unknown ref: 404 {"message":"404 Ref Not Found"}.
 import { badRequest, json, notFound, paginate, str } from './fake-gitlab-http.js';
 import type { FakeRoute } from './fake-gitlab-http.js';
 import { presentCommit, resolveRef } from './fake-gitlab-state.js';
@@ -63,7 +68,53 @@ export function mergeBaseOf(project: FakeProject, a: string, b: string): string 
   return ancestors(b).find((sha) => ofA.has(sha)) ?? null;
 }
 
+/** Every commit reachable from sha (sha included), nearest first. */
+function reachable(project: FakeProject, sha: string): string[] {
+  const seen = new Set<string>([sha]);
+  const order = [sha];
+  for (let i = 0; i < order.length; i += 1) {
+    for (const parent of project.commits.get(order[i] ?? '')?.parentIds ?? []) {
+      if (!seen.has(parent)) {
+        seen.add(parent);
+        order.push(parent);
+      }
+    }
+  }
+  return order;
+}
+
 export const branchRoutes: FakeRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/projects/:id/repository/compare',
+    handle: ({ project, input }) => {
+      const fromRef = str(input, 'from');
+      const toRef = str(input, 'to');
+      if (fromRef === undefined || fromRef === '') return { status: 400, body: { error: 'from is missing' } };
+      if (toRef === undefined || toRef === '') return { status: 400, body: { error: 'to is missing' } };
+      const from = resolveRef(project, fromRef);
+      const to = resolveRef(project, toRef);
+      if (from === undefined || to === undefined) return notFound('Ref');
+      const straight = str(input, 'straight') === 'true';
+      const base = straight ? from.id : mergeBaseOf(project, from.id, to.id);
+      const excluded = new Set(base === null ? [] : reachable(project, base));
+      const commits = reachable(project, to.id)
+        .filter((sha) => !excluded.has(sha))
+        .reverse()
+        .flatMap((sha) => {
+          const c = project.commits.get(sha);
+          return c === undefined ? [] : [presentCommit(c)];
+        });
+      return json(200, {
+        commit: commits.at(-1) ?? null,
+        commits,
+        diffs: [],
+        compare_timeout: false,
+        compare_same_ref: from.id === to.id,
+        web_url: `http://gitlab.invalid/${project.pathWithNamespace}/-/compare/${from.id}...${to.id}`,
+      });
+    },
+  },
   {
     method: 'GET',
     pattern: '/projects/:id/repository/merge_base',

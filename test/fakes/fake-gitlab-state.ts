@@ -72,6 +72,10 @@ export interface FakeMergeRequest {
   readonly sourceBranch: string;
   readonly targetBranch: string;
   readonly commits: string[];
+  /** The author's username; `user<iid>` when not set. */
+  readonly author?: string;
+  /** When merged (state 'merged'): the merge commit, if the merge made one (a fast-forward makes none). */
+  readonly mergeCommitSha?: string | null;
 }
 
 export interface FakeProject {
@@ -217,5 +221,10 @@ export function presentMergeRequest(project: FakeProject, mr: FakeMergeRequest):
     source_branch: mr.sourceBranch,
     target_branch: mr.targetBranch,
     sha: mr.commits[mr.commits.length - 1] ?? null,
+    merge_commit_sha: mr.state === 'merged' ? (mr.mergeCommitSha ?? null) : null,
+    squash_commit_sha: null,
+    merged_at: mr.state === 'merged' ? '2026-01-02T00:00:00.000Z' : null,
+    author: { id: 1, username: mr.author ?? `user${mr.iid}`, name: mr.author ?? `user${mr.iid}`, state: 'active' },
+    web_url: `http://gitlab.invalid/${project.pathWithNamespace}/-/merge_requests/${mr.iid}`,
   };
 }

@@ -89,6 +89,33 @@ describe('repository reads', () => {
   });
 });
 
+describe('compare (doc/api/repositories.md) and merged merge requests (doc/api/commits.md)', () => {
+  it('answers the commits of from...to oldest first, with the newest as `commit`; 404 for an unknown ref, 400 without from', async () => {
+    const SHA3 = '3'.repeat(40);
+    const SHA4 = '4'.repeat(40);
+    addBranch(project, 'feature', 'main');
+    addCommit(project, 'feature', SHA4, 'feature work', { 'pyproject.toml': 'x = 4\n' });
+    addCommit(project, 'main', SHA3, 'third', { 'pyproject.toml': 'x = 3\n' });
+    const range = await call({ path: `${P()}/repository/compare?from=${SHA1}&to=main` });
+    expect(range.status).toBe(200);
+    expect(range.json).toMatchObject({ commit: { id: SHA3 }, compare_same_ref: false, compare_timeout: false, diffs: [] });
+    expect((range.json as { commits: Array<{ id: string }> }).commits.map((c) => c.id)).toEqual([SHA2, SHA3]);
+    // Not straight: counted from the merge base, so main's own third commit is not in feature...main's reverse.
+    expect((await call({ path: `${P()}/repository/compare?from=main&to=feature` })).json).toMatchObject({ commits: [{ id: SHA4 }] });
+    expect((await call({ path: `${P()}/repository/compare?from=main&to=main` })).json).toMatchObject({ commit: null, commits: [], compare_same_ref: true });
+    expect(await call({ path: `${P()}/repository/compare?from=nope&to=main` })).toMatchObject({ status: 404, json: { message: '404 Ref Not Found' } });
+    expect((await call({ path: `${P()}/repository/compare?to=main` })).status).toBe(400);
+  });
+
+  it('a merged merge request carries its author, web_url, merged_at and merge_commit_sha', async () => {
+    addMergeRequest(project, 8, [SHA1], 'merged', { title: 'Fix it', author: 'alice', mergeCommitSha: null });
+    expect((await call({ path: `${P()}/repository/commits/${SHA1}/merge_requests` })).json).toMatchObject([
+      { iid: 8, title: 'Fix it', state: 'merged', author: { username: 'alice' }, merge_commit_sha: null, merged_at: expect.any(String) as unknown, web_url: expect.stringContaining('/-/merge_requests/8') as unknown },
+    ]);
+    expect((await call({ path: `${P()}/repository/commits/${SHA2}/merge_requests` })).json).toMatchObject([{ iid: 7, state: 'opened', merged_at: null }]);
+  });
+});
+
 describe('merge base (doc/api/repositories.md)', () => {
   const SHA3 = '3'.repeat(40);
   const SHA4 = '4'.repeat(40);

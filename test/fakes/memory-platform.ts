@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { CommentTarget } from '../../src/core/actions.js';
 import { TagConflictError } from '../../src/errors.js';
+import { collectMergedChanges } from '../../src/platforms/merged-changes.js';
 import type { CommitInfo, EnsureTagResult, Platform, ReleaseInput, StatusInput, TagInfo, UpsertResult } from '../../src/platforms/platform.js';
 
 /**
@@ -22,6 +23,8 @@ export interface MemoryRepo {
   protectedTags: Set<string>;
   /** change request number -> commits it contains */
   changeRequests: Map<number, string[]>;
+  /** Change requests that were merged, with what listMergedChanges answers for them (the rest count as open). */
+  merged?: Map<number, { title: string; author: string | null }>;
   comments: Array<{ id: number; target: CommentTarget; body: string; edits: number }>;
   statuses: Array<{ sha: string } & StatusInput>;
   releases: Map<string, ReleaseInput>;
@@ -65,6 +68,11 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
     if (branch !== undefined) return branch[branch.length - 1] ?? null;
     return repo.tags.get(ref) ?? null;
   };
+  const history = (ref: string): string[] | null => {
+    const sha = resolve(ref);
+    const list = sha === null ? undefined : [...repo.branches.values()].find((shas) => shas.includes(sha));
+    return sha === null ? null : list === undefined ? (repo.commits.has(sha) ? [sha] : null) : list.slice(0, list.indexOf(sha) + 1);
+  };
   let nextComment = 1;
   return {
     identity: () => Promise.resolve({ id: repo.id, path: repo.path }),
@@ -103,6 +111,17 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
     isTagProtected: (name) => Promise.resolve(repo.tags.has(name) ? repo.protectedTags.has(name) : null),
     branchesContaining: (sha) => Promise.resolve([...repo.branches].filter(([, shas]) => shas.includes(sha)).map(([name]) => name)),
     changeRequestsForCommit: (sha) => Promise.resolve([...repo.changeRequests].filter(([, shas]) => shas.includes(sha)).map(([n]) => n)),
+    listMergedChanges: (fromSha, toSha, limit) => {
+      const from = history(fromSha) ?? [];
+      const range = (history(toSha) ?? []).filter((sha) => !from.includes(sha)).reverse();
+      return collectMergedChanges(range, true, limit, (sha) =>
+        Promise.resolve(
+          [...repo.changeRequests]
+            .filter(([n, shas]) => shas.includes(sha) && repo.merged?.has(n) === true)
+            .map(([number]) => ({ number, title: repo.merged?.get(number)?.title ?? '', url: `https://forge.invalid/${repo.path}/changes/${number}`, author: repo.merged?.get(number)?.author ?? null })),
+        ),
+      );
+    },
     upsertComment: (target, body, marker, options): Promise<UpsertResult> => {
       const mine = repo.comments.find((c) => sameTarget(c.target, target) && c.body.startsWith(marker));
       if (mine === undefined && options?.createIfMissing === false) return Promise.resolve('absent');
@@ -142,11 +161,6 @@ export function memoryPlatform(repo: MemoryRepo): Platform {
     // Histories are the branch lists (oldest first): a commit's history is the prefix of
     // a list ending at it, and the merge base is the newest commit of b's in a's.
     mergeBase: (a, b) => {
-      const history = (ref: string): string[] | null => {
-        const sha = resolve(ref);
-        const list = sha === null ? undefined : [...repo.branches.values()].find((shas) => shas.includes(sha));
-        return sha === null ? null : list === undefined ? (repo.commits.has(sha) ? [sha] : null) : list.slice(0, list.indexOf(sha) + 1);
-      };
       const ofA = history(a);
       const ofB = history(b);
       if (ofA === null || ofB === null) return Promise.resolve(null);

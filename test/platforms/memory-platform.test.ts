@@ -18,6 +18,11 @@ platformContract('memory', () => {
       tag: (name, sha) => Promise.resolve(void repo.tags.set(name, sha)),
       protectTag: (name) => Promise.resolve(void repo.protectedTags.add(name)),
       changeRequest: (n, shas) => Promise.resolve(void repo.changeRequests.set(n, shas)),
+      mergedChangeRequest: (n, shas, title, author) => {
+        repo.changeRequests.set(n, shas);
+        (repo.merged ??= new Map()).set(n, { title, author });
+        return Promise.resolve();
+      },
       archive: (sha, bytes) => {
         const c = repo.commits.get(sha);
         if (c !== undefined) c.archive = bytes;

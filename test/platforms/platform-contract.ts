@@ -18,6 +18,8 @@ export interface Arranger {
   /** Protects exactly this tag name. */
   protectTag(name: string): Promise<void>;
   changeRequest(number: number, shas: string[]): Promise<void>;
+  /** A change request that was merged, bringing these commits into its target branch. */
+  mergedChangeRequest(number: number, shas: string[], title: string, author: string): Promise<void>;
   archive(sha: string, bytes: Buffer): Promise<void>;
   /** Bodies of every comment on the target, oldest first. */
   comments(target: CommentTarget): Promise<string[]>;
@@ -230,6 +232,40 @@ export function platformContract(name: string, setup: () => Promise<ContractSubj
       expect(await p.changeRequestsForCommit(A)).toEqual([]);
       expect((await p.branchesContaining(A)).sort()).toEqual(['feature', 'main']);
       expect(await p.branchesContaining(C)).toEqual(['feature']);
+    });
+
+    it('listMergedChanges: the merged change requests between two commits, newest first, each once, within the limit', async () => {
+      const E = 'e'.repeat(40);
+      await arrange.commit('main', D, 'Add *things* <b>', { 'pyproject.toml': '[project]\nversion = "1.2.0"\n' });
+      await arrange.commit('main', E, 'Fix it', { 'pyproject.toml': '[project]\nversion = "1.2.1"\n' });
+      await arrange.mergedChangeRequest(7, [B], 'Bump to 1.1.0', 'alice');
+      await arrange.mergedChangeRequest(8, [D], 'Add *things* <b>', 'bob');
+      await arrange.mergedChangeRequest(9, [E, D], 'Fix it', 'carol');
+      // Open (not merged), and outside the range.
+      await arrange.changeRequest(5, [C]);
+      await arrange.changeRequest(6, [D]);
+      const all = await p.listMergedChanges(A, E, 100);
+      expect(all.complete).toBe(true);
+      expect(all.changes.map(({ number, title, author }) => ({ number, title, author }))).toEqual([
+        { number: 9, title: 'Fix it', author: 'carol' },
+        { number: 8, title: 'Add *things* <b>', author: 'bob' },
+        { number: 7, title: 'Bump to 1.1.0', author: 'alice' },
+      ]);
+      expect(all.changes.every((c) => c.url === null || typeof c.url === 'string')).toBe(true);
+      expect((await p.listMergedChanges(B, E, 100)).changes.map((c) => c.number)).toEqual([9, 8]);
+      expect(await p.listMergedChanges(A, E, 2)).toMatchObject({ complete: false, changes: [{ number: 9 }, { number: 8 }] });
+      expect(await p.listMergedChanges(E, E, 100)).toEqual({ changes: [], complete: true });
+    });
+
+    it('listMergedChanges looks at the newest commits only, and says the list is not complete', async () => {
+      const shas = Array.from({ length: 120 }, (_, i) => (i + 1).toString(16).padStart(40, '0'));
+      for (const sha of shas) await arrange.commit('main', sha, `commit ${sha.slice(-3)}`, { 'pyproject.toml': '[project]\nversion = "1.2.0"\n' });
+      await arrange.mergedChangeRequest(21, [shas[0] ?? ''], 'Oldest', 'alice');
+      await arrange.mergedChangeRequest(22, [shas[119] ?? ''], 'Newest', 'bob');
+      await arrange.mergedChangeRequest(23, [shas[20] ?? ''], 'The 100th newest', 'carol');
+      const listed = await p.listMergedChanges(B, shas[119] ?? '', 100);
+      expect(listed).toMatchObject({ complete: false, changes: [{ number: 22 }, { number: 23 }] });
+      expect(listed.changes).toHaveLength(2);
     });
 
     it('downloadArchive writes the bytes', async () => {

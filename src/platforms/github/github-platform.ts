@@ -6,6 +6,7 @@ import { setCheckRun } from './github-checks.js';
 import { upsertGithubComment } from './github-comments.js';
 import { orNull, translated, translateGithubError } from './github-errors.js';
 import type { GithubOctokit, RepoRef } from './github-octokit.js';
+import { listMergedPulls } from './github-merged-changes.js';
 import { ensureGithubRelease } from './github-releases.js';
 import { tagProtectedByRulesets } from './github-rulesets.js';
 import { branchSchema, commitSchema, compareSchema, contentFileSchema, parsed, pullSchema, refSchema, repoIdentitySchema, repoSchema, repoTagSchema, tagObjectSchema } from './github-schemas.js';
@@ -151,6 +152,8 @@ export function createGithubPlatform(options: GithubPlatformOptions): Platform {
         .filter((p) => p.state === 'open' || (p.merged_at ?? null) !== null)
         .map((p) => p.number);
     },
+    listMergedChanges: (fromSha, toSha, limit) =>
+      isDotSegment(fromSha) || isDotSegment(toSha) ? Promise.resolve({ changes: [], complete: true }) : listMergedPulls(octokit, repo, fromSha, toSha, limit),
     upsertComment: (target, body, marker, upsert) => upsertGithubComment(octokit, repo, botLogin, target, body, marker, upsert),
     setStatus: (sha, status) => setCheckRun(octokit, repo, sha, status),
     downloadArchive: (sha, destFile) => downloadTarball(octokit, repo, apiBaseUrl, sha, destFile, options.archiveLimit ?? ARCHIVE_DOWNLOAD_LIMIT),

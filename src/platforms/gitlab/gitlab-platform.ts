@@ -11,9 +11,12 @@ import { upsertNote } from './gitlab-comments.js';
 import type { NoteStore, StoredNote } from './gitlab-comments.js';
 import { gitlabStatus, orNull, translated, translateGitlabError } from './gitlab-errors.js';
 import { releaseOps } from './gitlab-releases.js';
+import { collectMergedChanges } from '../merged-changes.js';
 import {
   commitSchema,
+  compareSchema,
   discussionSchema,
+  listedMergeRequestSchema,
   mergeRequestSchema,
   noteSchema,
   projectIdentitySchema,
@@ -206,6 +209,25 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
     changeRequestsForCommit: async (sha) => {
       const mrs = await orNull('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha));
       return mrs === null ? [] : parsed(mergeRequestSchema.array(), mrs, 'list merge requests of a commit').map((m) => m.iid);
+    },
+    // One compare, then commits/:sha/merge_requests for each of the newest 100 commits: at
+    // most 101 requests. GitLab lists the merge requests that contain the commit (its
+    // diff's commits); only merged ones count.
+    listMergedChanges: async (fromSha, toSha, limit) => {
+      const raw = await translated('compare two commits', () => api.Repositories.compare(pid, fromSha, toSha));
+      const commits = parsed(compareSchema, raw, 'compare two commits').commits;
+      // Newest first, whatever order the answer has: by commit date, ties by position (later is newer).
+      const newestFirst = commits
+        .map((c, i) => ({ sha: c.id, at: Date.parse(c.committed_date ?? '') || 0, i }))
+        .sort((a, b) => b.at - a.at || b.i - a.i)
+        .map((c) => c.sha);
+      return collectMergedChanges(newestFirst, true, limit, async (sha) => {
+        const mrs = await translated('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha));
+        return parsed(listedMergeRequestSchema.array(), mrs, 'list merge requests of a commit')
+          .filter((m) => m.state === 'merged')
+          .sort((a, b) => b.iid - a.iid)
+          .map((m) => ({ number: m.iid, title: m.title, url: m.web_url ?? null, author: m.author?.username ?? null }));
+      });
     },
     upsertComment: async (target: CommentTarget, body, marker, upsertOptions) => {
       const store = target.kind === 'change-request' ? mergeRequestNotes(target.number) : commitNotes(target.sha);

@@ -67,6 +67,7 @@ platformContract('github', async () => {
       tag: (name, sha) => Promise.resolve(addTag(repo, name, sha)),
       protectTag: (name) => Promise.resolve(void addTagRuleset(repo, rulesetId++, [`refs/tags/${name}`])),
       changeRequest: (n, shas) => Promise.resolve(void addPull(repo, n, shas)),
+      mergedChangeRequest: (n, shas, title, author) => Promise.resolve(void addPull(repo, n, shas, 'closed', true, { title, author })),
       archive: (sha, bytes) => Promise.resolve(void repo.archives.set(sha, bytes)),
       comments: (target) => Promise.resolve(commentsOn(repo, target)),
       statuses: (sha) =>

@@ -38,6 +38,7 @@ platformContract('gitlab', async () => {
       tag: (name, sha) => Promise.resolve(void addTag(project, name, sha)),
       protectTag: (name) => Promise.resolve(void project.protectedTags.push(name)),
       changeRequest: (n, shas) => Promise.resolve(void addMergeRequest(project, n, shas)),
+      mergedChangeRequest: (n, shas, title, author) => Promise.resolve(void addMergeRequest(project, n, shas, 'merged', { title, author })),
       archive: (sha, bytes) => Promise.resolve(void project.archives.set(sha, bytes)),
       comments: (target) => Promise.resolve(notesOn(project, target)),
       statuses: (sha) => Promise.resolve(project.statuses.filter((s) => s.sha === sha).map((s) => ({ state: STATES[s.status] ?? 'failure', description: s.description ?? '' }))),
