@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_REGISTRIES, registryEntrySchema } from './publishing/registries.js';
 import type { RegistryEntry } from './publishing/registries.js';
@@ -34,6 +35,17 @@ export interface ServerConfig {
 }
 
 export type ServerConfigResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly errors: readonly string[] };
+
+/**
+ * The YAML parser, loaded only when there is a file to parse: a web process without
+ * PYRELEASE_CONFIG (docker-compose.yml's default) does not need its 70 modules (bench/README.md,
+ * Memory without flags). Its `node` export is CommonJS, so a later `import 'yaml'` gets this same instance.
+ */
+let yaml: typeof Yaml | undefined;
+function parseYaml(text: string, options: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions & Yaml.ToJSOptions): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yaml.parse(text, options);
+}
 
 export function parseServerConfig(text: string | null): ServerConfigResult {
   let raw: unknown = {};
