@@ -6,10 +6,9 @@ import { rstToMarkdown } from './rst-markdown.js';
 /**
  * The forge release's description: the changelog entry for the version, then the text
  * pyrelease writes today (the links to the published files and the files table), kept
- * within the forge's size limit. Without an entry the description is today's text,
- * unchanged. (Issue 19 also asks, for a repository with no entry, for the merge or pull
- * requests merged since the previous release tag; that needs a Platform method that
- * lists them, which is not there yet: left for later.)
+ * within the forge's size limit. Without an entry the notes list the change requests
+ * merged since the previous release tag (merged-changes-notes.ts); with neither, the
+ * description is today's text, unchanged.
  */
 export type ReleaseForge = 'github' | 'gitlab';
 
@@ -31,8 +30,8 @@ export const RELEASE_BODY_LIMITS: Readonly<Record<ReleaseForge, number>> = { git
 export interface ReleaseNotes {
   /** The entry as markdown (converted or preformatted reStructuredText, or markdown as written). */
   readonly markdown: string;
-  /** The changelog's path in the repository, for the note that says where the whole entry is. */
-  readonly file: string;
+  /** The changelog's path in the repository, for the note that says where the whole entry is; null: the notes list merged change requests. */
+  readonly file: string | null;
 }
 
 export function entryMarkdown(entry: ChangelogEntry): string {
@@ -93,8 +92,10 @@ export function releaseDescription(input: {
   const limit = RELEASE_BODY_LIMITS[forge] - (forge === 'github' ? githubFilesAllowance(input.links) : 0);
   const room = limit - footer.length - SEPARATOR.length;
   const where = forge === 'github' ? 'a GitHub release' : 'a GitLab release';
+  const what = notes.file === null ? 'list' : 'changelog entry';
+  const rest = notes.file === null ? 'The rest of the list is left out.' : `The whole entry is in ${escapeText(notes.file, 255)}.`;
   const note = (shown: number, total: number): string =>
-    `*pyrelease cut the changelog entry here, after line ${shown} of ${total}: ${where} holds at most ${thousands(RELEASE_BODY_LIMITS[forge])} characters. The whole entry is in ${escapeText(notes.file, 255)}.*`;
+    `*pyrelease cut the ${what} here, after line ${shown} of ${total}: ${where} holds at most ${thousands(RELEASE_BODY_LIMITS[forge])} characters. ${rest}*`;
   const shown = room <= 0 ? '' : cutNotes(notes.markdown, room, note);
   return shown === '' ? footer : `${shown}${SEPARATOR}${footer}`;
 }

@@ -64,6 +64,71 @@ describe('the release body', () => {
   });
 });
 
+describe('the release body without a changelog entry', () => {
+  const P = 'p'.repeat(40);
+  const X = 'e'.repeat(40);
+  const arrange = (files: Record<string, string>, tags: Record<string, string>, pyproject = '[project]\nname = "demo"\nversion = "1.2.0"\n') => {
+    const repo = emptyRepo();
+    commit(repo, 'main', P, 'Release 1.1.0', { 'pyproject.toml': pyproject });
+    commit(repo, 'main', X, 'Merge branch fix', { 'pyproject.toml': pyproject });
+    commit(repo, 'main', SHA, 'Release 1.2.0', { 'pyproject.toml': pyproject, ...files });
+    for (const [name, sha] of Object.entries(tags)) repo.tags.set(name, sha);
+    repo.changeRequests.set(3, [P]);
+    repo.changeRequests.set(4, [X]);
+    repo.changeRequests.set(5, [SHA]);
+    repo.changeRequests.set(6, [SHA]);
+    repo.merged = new Map([
+      [3, { title: 'Before 1.1.0', author: 'old' }],
+      [4, { title: 'Fix `load` for <b>big</b> files @here', author: 'alice' }],
+      [5, { title: 'Bump to 1.2.0', author: 'dependabot[bot]' }],
+    ]);
+    return repo;
+  };
+  const body = async (repo: ReturnType<typeof emptyRepo>, forge: 'gitlab' | 'github' = 'gitlab') => {
+    await reportPublished(memoryPlatform(repo), data(forge), result, links, log);
+    return repo.releases.get('v1.2.0')?.description;
+  };
+
+  it('lists the change requests merged since the previous release tag, newest first, above the links', async () => {
+    const repo = arrange({}, { 'v1.1.0': P, 'v1.0.0': P, 'v1.2.0': SHA, 'nightly': X });
+    expect(await body(repo)).toBe(
+      [
+        'No changelog entry was found for 1\\.2\\.0, so these are the merge requests merged since `v1.1.0`:',
+        '',
+        '- Bump to 1\\.2\\.0 (!5, dependabot\\[bot\\])',
+        '- Fix \\`load\\` for &lt;b&gt;big&lt;\\/b&gt; files \\@&#8203;here (!4, @alice)',
+        '',
+        '---',
+        '',
+        TODAY,
+      ].join('\n'),
+    );
+  });
+
+  it('says pull requests and #N on GitHub; a changelog without the version also falls back', async () => {
+    const repo = arrange({ 'CHANGELOG.md': '## 1.1.0\n\n- Old.\n' }, { 'v1.1.0': P });
+    const text = await body(repo, 'github');
+    expect(text?.startsWith('No changelog entry was found for 1\\.2\\.0, so these are the pull requests merged since `v1.1.0`:\n\n- Bump')).toBe(true);
+    expect(text).toContain('(#4, @alice)');
+  });
+
+  it('follows the tag policy: another prefix is another package', async () => {
+    const pyproject = '[project]\nname = "demo"\nversion = "1.2.0"\n\n[tool.pyrelease]\ntag-prefixes = ["demo-v"]\n';
+    const repo = arrange({}, { 'demo-v1.1.0': X, 'v1.1.5': P }, pyproject);
+    const text = await body(repo);
+    expect(text).toContain('merged since `demo-v1.1.0`:');
+    expect(text).not.toContain('!4');
+    expect(text).toContain('!5');
+  });
+
+  it('keeps the body as it was with no earlier release tag, or nothing merged since it', async () => {
+    expect(await body(arrange({}, { 'v1.2.0': SHA }))).toBe(TODAY);
+    const none = arrange({}, { 'v1.1.0': P });
+    none.merged = new Map();
+    expect(await body(none)).toBe(TODAY);
+  });
+});
+
 describe('finding the changelog', () => {
   it('looks for the usual names in the project, its docs/, the top level and docs/, and stops at the first', async () => {
     expect(changelogCandidates(null, '.').slice(0, 9)).toEqual(['CHANGELOG.md', 'CHANGES.md', 'CHANGES.rst', 'NEWS.md', 'NEWS.rst', 'HISTORY.md', 'CHANGELOG.rst', 'HISTORY.rst', 'docs/CHANGELOG.md']);
