@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addMergeRequest } from '../fakes/fake-gitlab-arrange.js';
 import { arrangeLoweringMergeRequest, eventually, gitlabService, projectBlock, tagPush } from '../helpers/gitlab-service.js';
 import type { GitlabService } from '../helpers/gitlab-service.js';
 
@@ -89,6 +90,43 @@ describe('GitLab end to end: webhook -> server -> queue -> worker -> index and G
     expect(release.description.startsWith('### Fixed\n\n- Reading a `file:` directive ([!12](https://example.org/12)).\n\n---\n\nReleased 1\\.4\\.0 with pyrelease.\n')).toBe(true);
     expect(release.description).not.toContain('Older.');
     expect(release.description).toContain(`](${link})`);
+    expect(release.description.indexOf(link)).toBeGreaterThan(release.description.indexOf('---'));
+    expect(release.links.map((l) => l.url)).toEqual([link]);
+  });
+
+  it('without a changelog, lists the merge requests merged since the previous release tag, with the file links below', { timeout: 120_000 }, async () => {
+    svc = await gitlabService();
+    const s = svc;
+    await s.commitFixture('main', sha('1'), 'Release 1.3.0', 'setuptools-static', '1.3.0');
+    s.project.tags.set('v1.3.0', { name: 'v1.3.0', commitId: sha('1'), message: '', target: sha('1') });
+    await s.commitFixture('main', sha('2'), 'Read `file:` directives', 'setuptools-static', '1.3.0');
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    s.project.tags.set('v1.4.0', { name: 'v1.4.0', commitId: sha('a'), message: '', target: sha('a') });
+    // An unrelated tag that is no release, and a newer release on another line: neither is "previous".
+    s.project.tags.set('nightly', { name: 'nightly', commitId: sha('2'), message: '', target: sha('2') });
+    s.project.tags.set('v2.0.0', { name: 'v2.0.0', commitId: sha('1'), message: '', target: sha('1') });
+    addMergeRequest(s.project, 11, [sha('1')], 'merged', { title: 'Released before 1.3.0', author: 'old' });
+    addMergeRequest(s.project, 12, [sha('2')], 'merged', { title: 'Read `file:` directives <fast>', author: 'alice' });
+    addMergeRequest(s.project, 13, [sha('a')], 'merged', { title: 'Release 1.4.0', author: 'bob' });
+    addMergeRequest(s.project, 14, [sha('a')], 'opened', { title: 'Still open', author: 'carol' });
+    expect((await s.send('Tag Push Hook', tagPush(s, 'v1.4.0', sha('a')))).body).toMatchObject({ status: 'queued' });
+
+    const release = await eventually(() => s.project.releases.get('v1.4.0'), 90_000, 'the GitLab release');
+    const link = `${s.index.simpleUrl}sample-static/`;
+    expect(release.description.startsWith(
+      [
+        'No changelog entry was found for 1\\.4\\.0, so these are the merge requests merged since `v1.3.0`:',
+        '',
+        '- Release 1\\.4\\.0 (!13, @bob)',
+        '- Read \\`file\\:\\` directives &lt;fast&gt; (!12, @alice)',
+        '',
+        '---',
+        '',
+        'Released 1\\.4\\.0 with pyrelease.',
+      ].join('\n'),
+    )).toBe(true);
+    expect(release.description).not.toContain('!11');
+    expect(release.description).not.toContain('Still open');
     expect(release.description.indexOf(link)).toBeGreaterThan(release.description.indexOf('---'));
     expect(release.links.map((l) => l.url)).toEqual([link]);
   });
