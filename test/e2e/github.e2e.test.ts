@@ -62,6 +62,27 @@ async function arrangeLoweringPull(s: GithubService): Promise<void> {
 }
 
 describe('GitHub end to end: signed webhook -> server -> queue -> worker -> index and GitHub', () => {
+  it('without a changelog, lists the pull requests merged since the previous release tag above the file links', { timeout: 120_000 }, async () => {
+    svc = await githubService();
+    const s = svc;
+    await s.commitFixture('main', sha('1'), 'Release 1.3.0', 'setuptools-static', '1.3.0');
+    s.repo.tags.set('v1.3.0', sha('1'));
+    await s.commitFixture('main', sha('2'), 'Faster load', 'setuptools-static', '1.3.0');
+    await s.commitFixture('main', sha('a'), 'Release 1.4.0', 'setuptools-static');
+    s.repo.tags.set('v1.4.0', sha('a'));
+    addPull(s.repo, 11, [sha('1')], 'closed', true, { title: 'Before 1.3.0', author: 'old' });
+    addPull(s.repo, 12, [sha('2')], 'closed', true, { title: 'Faster `load` @team', author: 'alice' });
+    addPull(s.repo, 13, [sha('a')], 'closed', false, { title: 'Closed unmerged', author: 'carol' });
+    expect((await s.send('push', tagPush(s, 'v1.4.0', sha('a')))).body).toEqual(expect.objectContaining({ status: 'queued' }));
+
+    const release = await eventually(() => s.repo.releases.find((r) => r.tagName === 'v1.4.0'), 90_000, 'the GitHub release');
+    expect(release.body?.startsWith(
+      'No changelog entry was found for 1\\.4\\.0, so these are the pull requests merged since `v1.3.0`:\n\n- Faster \\`load\\` \\@&#8203;team (#12, @alice)\n\n---\n\nReleased 1\\.4\\.0 with pyrelease.\n',
+    )).toBe(true);
+    expect(release.body).not.toContain('#11');
+    expect(release.body).not.toContain('#13');
+  });
+
   it('publishes a pushed release tag once and completes a successful check run', { timeout: 120_000 }, async () => {
     svc = await githubService();
     const s = svc;
