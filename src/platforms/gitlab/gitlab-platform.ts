@@ -210,8 +210,8 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
       const mrs = await orNull('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha));
       return mrs === null ? [] : parsed(mergeRequestSchema.array(), mrs, 'list merge requests of a commit').map((m) => m.iid);
     },
-    // One compare, then commits/:sha/merge_requests for each of the newest 100 commits: at
-    // most 101 requests. GitLab lists the merge requests that contain the commit (its
+    // One compare, then commits/:sha/merge_requests (one page of 100) for each of the
+    // newest 100 commits: at most 101 requests. GitLab lists the merge requests that contain the commit (its
     // diff's commits); only merged ones count.
     listMergedChanges: async (fromSha, toSha, limit) => {
       const raw = await translated('compare two commits', () => api.Repositories.compare(pid, fromSha, toSha));
@@ -222,7 +222,7 @@ export function createGitlabPlatform(options: GitlabPlatformOptions): Platform {
         .sort((a, b) => b.at - a.at || b.i - a.i)
         .map((c) => c.sha);
       return collectMergedChanges(newestFirst, true, limit, async (sha) => {
-        const mrs = await translated('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha));
+        const mrs = await translated('list merge requests of a commit', () => api.Commits.allMergeRequests(pid, sha, { perPage: 100, maxPages: 1 }));
         return parsed(listedMergeRequestSchema.array(), mrs, 'list merge requests of a commit')
           .filter((m) => m.state === 'merged')
           .sort((a, b) => b.iid - a.iid)
