@@ -159,7 +159,10 @@ export function ensureImage(): Promise<BuiltImage> {
     return withLock('build', async () => {
       const version = (JSON.parse(readFileSync(join(CONTEXT, 'package.json'), 'utf8')) as { version: string }).version;
       const files = contextFiles();
-      const state = join(CACHE_DIR, `image-${sha(...files.flatMap((f) => [f, readFileSync(join(CONTEXT, f))]))}.json`);
+      // How the build runs (its mounts, arguments) is part of the key as well as what it
+      // reads: an image built by an earlier version of this file is not reused.
+      const how = readFileSync(new URL(import.meta.url));
+      const state = join(CACHE_DIR, `image-${sha(how, ...files.flatMap((f) => [f, readFileSync(join(CONTEXT, f))]))}.json`);
       const seconds = { ...(await ensureBase()), build: 0 };
       const baseId = await imageId(BASE_REF);
       if (existsSync(state)) {
@@ -170,7 +173,11 @@ export function ensureImage(): Promise<BuiltImage> {
       const log = join(CACHE_DIR, 'build.log');
       rmSync(log, { force: true });
       // README's build command (docker build --build-arg VERSION=... -t pyrelease .), in podman's words.
-      await podman(['build', '--format', 'docker', '--pull=never', '--network', 'host', ...ULIMITS, ...caMounts(), '--build-arg', `VERSION=${version}`, '-t', IMAGE_REF, CONTEXT], { log });
+      // --no-cache: podman's layer cache does not key on the build's mounts, so a layer
+      // from a build that mounted the CA differently (and left a trace) would be reused.
+      // A fresh CI machine has no cache to lose; this file's state key already skips
+      // rebuilding an unchanged image.
+      await podman(['build', '--no-cache', '--format', 'docker', '--pull=never', '--network', 'host', ...ULIMITS, ...caMounts(), '--build-arg', `VERSION=${version}`, '-t', IMAGE_REF, CONTEXT], { log });
       seconds.build = since(t);
       const id = (await imageId(IMAGE_REF)) as string;
       writeFileSync(state, JSON.stringify({ id, baseId, seconds }));
