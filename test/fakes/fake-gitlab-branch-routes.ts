@@ -51,21 +51,8 @@ function historyOf(project: FakeProject, sha: string): string[] {
  * fake builds (a branch cut from another, both moved on); criss-cross merges are out of scope.
  */
 export function mergeBaseOf(project: FakeProject, a: string, b: string): string | null {
-  const ancestors = (start: string): string[] => {
-    const seen = new Set<string>([start]);
-    const order = [start];
-    for (let i = 0; i < order.length; i += 1) {
-      for (const parent of project.commits.get(order[i] ?? '')?.parentIds ?? []) {
-        if (!seen.has(parent)) {
-          seen.add(parent);
-          order.push(parent);
-        }
-      }
-    }
-    return order;
-  };
-  const ofA = new Set(ancestors(a));
-  return ancestors(b).find((sha) => ofA.has(sha)) ?? null;
+  const ofA = new Set(reachable(project, a));
+  return reachable(project, b).find((sha) => ofA.has(sha)) ?? null;
 }
 
 /** Every commit reachable from sha (sha included), nearest first. */
