@@ -28,7 +28,8 @@ export interface SetupPyFacts {
   readonly packageRoot: string | null;
 }
 
-const VERSION_ATTRS = ['__version__', 'VERSION', 'version'] as const;
+/** The names a helper that does not say which is taken to read, in this order. */
+export const VERSION_ATTRS: readonly string[] = ['__version__', 'VERSION', 'version'];
 
 export function readSetupPy(text: string): SetupPyFacts {
   const model = readModule(text);
@@ -308,4 +309,3 @@ function pathsIn(tokens: readonly Token[], constant: (name: string) => string | 
   return out;
 }
 
-export { VERSION_ATTRS };

@@ -13,7 +13,7 @@ import { readProjectFacts } from './pyproject.js';
 import type { ProjectFacts, ProjectProblem, VersionDirective } from './pyproject.js';
 import { literalVersion, readModule } from './python-module.js';
 import type { Assignment, ModuleModel } from './python-module.js';
-import { readSetupPy } from './setup-py.js';
+import { readSetupPy, VERSION_ATTRS } from './setup-py.js';
 import { dynamicVersionLine, iniKeyLine, lineAt, safePath, tomlKeyLine } from './config-lines.js';
 import type { SetupPyFacts, SetupPyVersion } from './setup-py.js';
 
@@ -357,7 +357,7 @@ function fromSetupPy(v: SetupPyVersion, facts: SetupPyFacts, declared: ProjectFa
         const t = text(path);
         if (t === null) continue;
         const model = readModule(t);
-        const attrs = v.attr === '__version__' ? ['__version__', 'VERSION', 'version'] : [v.attr];
+        const attrs = v.attr === '__version__' ? VERSION_ATTRS : [v.attr];
         for (const attr of attrs) {
           const a = model.assignments.find((x) => x.names.includes(attr));
           if (a !== undefined) return assignedValue(model, a, attr, path);
